@@ -1,0 +1,92 @@
+"""Roles and what they may do. Views declare the permission they need; templates ask `can()`;
+services check objects (nobody voids their own receipt, and so on)."""
+from flask_babel import lazy_gettext as _l
+
+CLERK = "clerk"
+CASHIER = "cashier"
+STEWARD = "steward"
+ACCOUNT_MANAGER = "account_manager"
+SUPERVISOR = "supervisor"
+PROJECT_MANAGER = "project_manager"
+ADMIN = "admin"
+
+ROLES = [CLERK, CASHIER, STEWARD, ACCOUNT_MANAGER, SUPERVISOR, PROJECT_MANAGER, ADMIN]
+
+ROLE_LABELS = {
+    CLERK: _l("Front-desk clerk"),
+    CASHIER: _l("Cashier"),
+    STEWARD: _l("Building steward"),
+    ACCOUNT_MANAGER: _l("Account manager"),
+    SUPERVISOR: _l("Customer-service supervisor"),
+    PROJECT_MANAGER: _l("Project manager"),
+    ADMIN: _l("Administrator"),
+}
+
+# Permissions, named domain.action.
+FEES_VIEW = "fees.view"  # look up what a unit owes, payment history
+FEES_COLLECT = "fees.collect"  # take payment, issue and reprint receipts, close own day
+RECEIPTS_VOID = "receipts.void"
+DAYCLOSE_VIEW_ALL = "dayclose.view_all"  # every cashier's day
+CHARGES_MANAGE = "charges.manage"  # fee items, generate charges, meter readings, one-off charges
+ESTATE_VIEW = "estate.view"
+ESTATE_MANAGE = "estate.manage"  # sites, buildings, units, customers, imports
+CONTACT_DETAILS = "privacy.contact_details"  # see phone and ID numbers whole
+USERS_MANAGE = "users.manage"
+AUDIT_VIEW = "audit.view"
+REPORTS_VIEW = "reports.view"
+
+PERMISSION_LABELS = {
+    FEES_VIEW: _l("Look up fees"),
+    FEES_COLLECT: _l("Take payments and issue receipts"),
+    RECEIPTS_VOID: _l("Void receipts"),
+    DAYCLOSE_VIEW_ALL: _l("See every cashier's day close"),
+    CHARGES_MANAGE: _l("Manage fee items and charges"),
+    ESTATE_VIEW: _l("View units and customers"),
+    ESTATE_MANAGE: _l("Manage sites, units and customers"),
+    CONTACT_DETAILS: _l("See full phone and ID numbers"),
+    USERS_MANAGE: _l("Manage users and roles"),
+    AUDIT_VIEW: _l("Search the audit log"),
+    REPORTS_VIEW: _l("View reports"),
+}
+
+ROLE_PERMISSIONS = {
+    CLERK: {FEES_VIEW, ESTATE_VIEW},
+    CASHIER: {FEES_VIEW, FEES_COLLECT, ESTATE_VIEW, CONTACT_DETAILS},
+    STEWARD: {ESTATE_VIEW},
+    ACCOUNT_MANAGER: {FEES_VIEW, ESTATE_VIEW, CONTACT_DETAILS},
+    SUPERVISOR: {FEES_VIEW, RECEIPTS_VOID, DAYCLOSE_VIEW_ALL, ESTATE_VIEW, CONTACT_DETAILS,
+                 AUDIT_VIEW, REPORTS_VIEW, CHARGES_MANAGE},
+    PROJECT_MANAGER: {FEES_VIEW, DAYCLOSE_VIEW_ALL, ESTATE_VIEW, REPORTS_VIEW},
+    ADMIN: {ESTATE_VIEW, ESTATE_MANAGE, CHARGES_MANAGE, USERS_MANAGE, AUDIT_VIEW, CONTACT_DETAILS},
+}
+
+
+def permissions_for(roles) -> set[str]:
+    perms = set()
+    for role in roles:
+        perms |= ROLE_PERMISSIONS.get(role, set())
+    return perms
+
+
+def permission_required(*permissions):
+    """View decorator: the user must be logged in and hold at least one of `permissions`."""
+    from functools import wraps
+
+    from flask import abort
+    from flask_login import current_user
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from ..extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not any(current_user.can(p) for p in permissions):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permissions = permissions
+        return wrapped
+
+    return decorate

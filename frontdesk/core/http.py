@@ -1,0 +1,23 @@
+"""Small helpers every view uses: showing a domain error, the client's address, safe redirects."""
+from urllib.parse import urlsplit
+
+from flask import flash
+
+
+def show_error(form, error):
+    """Put a DomainError next to its field when the form has it, else flash it."""
+    field = getattr(form, error.field, None) if (form is not None and error.field) else None
+    if field is not None:
+        field.errors = list(field.errors or []) + [str(error)]
+    else:
+        flash(str(error), "error")
+
+
+def safe_next(target, default):
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target

@@ -1,0 +1,77 @@
+"""Template filters and globals: one way to show money, dates and masked personal data."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from .clock import local
+from .money import amount_in_capitals, format_amount
+
+
+def money(value, symbol=True):
+    """￥1,234.56 — amounts are shown the same way in every locale (yuan, two places)."""
+    return format_amount(value, symbol=symbol)
+
+
+def day(value, fmt="medium"):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return format_date(value, format="yyyy-MM-dd" if fmt == "iso" else fmt)
+
+
+def instant(value, fmt="yyyy-MM-dd HH:mm"):
+    """An instant in Shanghai time, as the desk reads clocks."""
+    if value is None:
+        return ""
+    return format_datetime(value, format=fmt)
+
+
+def number(value):
+    return format_decimal(value) if value is not None else ""
+
+
+def mask_phone(value):
+    """138****5678: enough for the customer to recognise, not enough to copy."""
+    if not value:
+        return ""
+    value = str(value)
+    if can_see_contact_details():
+        return value
+    if len(value) <= 7:
+        return value[:1] + "*" * (len(value) - 1)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_id(value):
+    """110***********1234 for an 18-character ID number."""
+    if not value:
+        return ""
+    value = str(value)
+    if can_see_contact_details():
+        return value
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def can_see_contact_details():
+    from ..auth.permissions import CONTACT_DETAILS
+
+    return current_user.is_authenticated and current_user.can(CONTACT_DETAILS)
+
+
+def can(permission):
+    return current_user.is_authenticated and current_user.can(permission)
+
+
+def init_app(app):
+    app.jinja_env.filters.update(
+        money=money, capitals=amount_in_capitals, day=day, instant=instant, number=number,
+        mask_phone=mask_phone, mask_id=mask_id,
+    )
+    app.jinja_env.globals.update(can=can, get_locale=get_locale, nav_endpoints=lambda: app.view_functions)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,116 @@
+"""Wiring of the app: extensions, blueprints, locale, error pages, /healthz."""
+from flask import jsonify, render_template, request, session
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+import sqlalchemy as sa
+
+from ..extensions import babel, csrf, db, limiter, login_manager, migrate
+from . import templating
+from .db import configure_engine
+
+BLUEPRINTS = [
+    ("frontdesk.auth", "/"),
+    ("frontdesk.dashboard", "/"),
+    ("frontdesk.estate", "/estate"),
+    ("frontdesk.billing", "/billing"),
+    ("frontdesk.audit", "/audit"),
+]
+
+
+def init_app(app):
+    from .. import ROOT
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "frontdesk" / "translations"))
+    limiter.init_app(app)
+    templating.init_app(app)
+    import_models()
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    from importlib import import_module
+
+    for name, prefix in BLUEPRINTS:
+        module = import_module(name)
+        app.register_blueprint(module.bp, url_prefix=None if prefix == "/" else prefix)
+
+    register_error_pages(app)
+    app.after_request(security_headers)
+
+    @app.get("/healthz")
+    @limiter.exempt
+    def healthz():
+        try:
+            db.session.execute(sa.text("SELECT 1"))
+        except Exception:  # the balancer only needs up or down
+            return jsonify(status="error", database="unreachable"), 503
+        return jsonify(status="ok", database="ok")
+
+
+def import_models():
+    """Import every models module, so metadata (and Alembic) sees every table."""
+    from importlib import import_module
+
+    for name in ("core.numbering", "auth.models", "audit.models", "estate.models", "billing.models"):
+        import_module(f"frontdesk.{name}")
+
+
+def select_locale():
+    from flask import current_app
+
+    if current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@login_manager.user_loader
+def load_user(token):
+    from ..auth.models import User
+
+    try:
+        user_id, version = (int(x) for x in token.split(":"))
+    except ValueError:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
+def register_error_pages(app):
+    def page(code, title, message):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    app.register_error_handler(400, lambda e: page(400, _("Bad request"), _("The request could not be understood.")))
+    app.register_error_handler(403, lambda e: page(403, _("Not allowed"), _("Your roles do not allow this page. Ask an administrator if you need it.")))
+    app.register_error_handler(404, lambda e: page(404, _("Not found"), _("There is no such page, or the record does not exist.")))
+    app.register_error_handler(405, lambda e: page(405, _("Not allowed"), _("This page cannot be used that way.")))
+    app.register_error_handler(413, lambda e: page(413, _("File too large"), _("The file is larger than the desk accepts.")))
+    app.register_error_handler(429, lambda e: page(429, _("Too many attempts"), _("Too many attempts in a short time. Wait a minute and try again.")))
+    app.register_error_handler(CSRFError, lambda e: page(400, _("Form expired"), _("The form had expired or was not sent from this desk. Go back, reload the page and try again. Nothing was changed.")))
+
+    @app.errorhandler(500)
+    def server_error(e):
+        db.session.rollback()
+        return page(500, _("Something went wrong"), _("The desk hit an unexpected error. Nothing was saved. Try again, and tell the administrator if it happens again."))
+
+
+def security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
+    )
+    return response

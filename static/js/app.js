@@ -1,0 +1,17 @@
+// Counter helpers, no framework: one click makes one submission; confirm before destructive actions.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var message = form.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) { event.preventDefault(); return; }
+  if (form.dataset.submitted === "1") { event.preventDefault(); return; }
+  form.dataset.submitted = "1";
+  // not `disabled`: a disabled submitter would drop its name=value from the request
+  form.classList.add("busy");
+  // a form that returns a file (PDF) leaves the page in place: let it be used again
+  if (form.target === "_blank" || form.hasAttribute("data-download")) {
+    setTimeout(function () {
+      form.dataset.submitted = "";
+      form.classList.remove("busy");
+    }, 1500);
+  }
+});
