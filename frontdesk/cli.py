@@ -59,3 +59,79 @@ def create_user(username, full_name, roles, site_code, password):
         raise click.ClickException(str(e))
     db.session.commit()
     click.echo(f"created {user.username} ({', '.join(user.roles)})")
+
+
+@main.command("demo")
+@click.option("--months", type=click.IntRange(1, 36), default=12, show_default=True,
+              help="Months of charges and payments, up to the current month.")
+@with_appcontext
+def demo(months):
+    """Load the demo sites, users, fees and payments. Running it again adds nothing."""
+    from . import demo as demo_data
+    from .core import clock
+    from .extensions import db
+
+    report = demo_data.load(now=clock.now(), months=months)
+    db.session.commit()
+    for line in report:
+        click.echo(line)
+
+
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup(path):
+    """Write a consistent copy of the database to PATH while the desk keeps running.
+
+    SQLite: a copy made with SQLite's online backup API, itself a database file.
+    PostgreSQL: a pg_dump archive in custom format (restore it with pg_restore)."""
+    import os
+    import shutil
+    import sqlite3
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    if os.path.exists(path):
+        raise click.ClickException(f"{path} exists already: choose a new file name")
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise click.ClickException("an in-memory database cannot be backed up")
+        # the online backup copies in one step inside a read transaction: under WAL the desk's
+        # writers go on, and the copy is the database as of the last commit before it began
+        if not os.path.exists(url.database):
+            raise click.ClickException(f"there is no database at {url.database}")
+        source = sqlite3.connect(url.database)
+        target = sqlite3.connect(path)
+        try:
+            with target:
+                source.backup(target)
+        finally:
+            target.close()
+            source.close()
+    elif url.get_backend_name() == "postgresql":
+        pg_dump = shutil.which("pg_dump")
+        if pg_dump is None:
+            raise click.ClickException(
+                "pg_dump was not found: install the PostgreSQL client tools "
+                "(Debian: apt-get install postgresql-client) of the server's major version")
+        env = dict(os.environ)
+        if url.password:
+            env["PGPASSWORD"] = str(url.password)
+        target_url = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+        # pg_dump reads in one snapshot (repeatable read), so the dump is consistent while the
+        # desk keeps writing
+        done = subprocess.run([pg_dump, "--format=custom", "--no-owner", f"--file={path}", f"--dbname={target_url}"],
+                              env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            if os.path.exists(path):
+                os.remove(path)
+            raise click.ClickException("pg_dump failed: " + done.stderr.strip())
+    else:
+        raise click.ClickException(f"no backup method for {url.get_backend_name()} databases")
+    click.echo(f"backup of {_safe_url()} written to {path} ({os.path.getsize(path):,} bytes)")
+
+
+from .estate.cli import estate as estate_commands  # noqa: E402
+main.add_command(estate_commands)

@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 
 from frontdesk import create_app
 from frontdesk.extensions import db as _db
@@ -79,10 +80,17 @@ def app_config():
     return {}
 
 
+def _fresh_request_globals(sender, **extra):
+    """Requests in a test reuse the test's app context, and with it `g`; clear it as a real
+    request would start, so the user one client logged in never leaks into another's request."""
+    g._get_current_object().__dict__.clear()
+
+
 @pytest.fixture
 def app(database_url, app_config, tmp_path):
     app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, **app_config})
     app.instance_path = str(tmp_path)
+    request_started.connect(_fresh_request_globals, app)
     with app.app_context():
         yield app
         _db.session.remove()

@@ -23,10 +23,10 @@ def _password_hash():
     return _HASH
 
 
-def make_user(*roles, username=None, site=None, full_name=None):
+def make_user(*roles, username=None, site=None, full_name=None, locale="zh_CN"):
     n = next(_seq)
     user = User(username=username or f"user{n}", full_name=full_name or f"Staff {n}", password_hash=_password_hash(),
-                active=True, locale="zh_CN", site=site, failed_logins=0, session_version=1, created_at=NOW)
+                active=True, locale=locale, site=site, failed_logins=0, session_version=1, created_at=NOW)
     user.role_rows = [UserRole(role=r) for r in roles]
     db.session.add(user)
     db.session.flush()

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, UTCDateTime
 
@@ -25,5 +25,8 @@ class AuditEntry(Base):
     remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
     before: Mapped[dict | None] = mapped_column(sa.JSON)
     after: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    # read-only: the page shows today's full name beside the username recorded then
+    actor = relationship("User", viewonly=True, lazy="raise")
 
     __table_args__ = (sa.Index("ix_audit_entry_object", "object_type", "object_id"),)

@@ -43,6 +43,10 @@ class User(UserMixin, Base):
     def can(self, permission: str) -> bool:
         return self.active and permission in self.permissions
 
+    def is_locked(self, now: datetime) -> bool:
+        """Locked by failed logins until `locked_until`."""
+        return self.locked_until is not None and self.locked_until > now
+
     @property
     def is_active(self):
         return self.active

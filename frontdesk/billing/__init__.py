@@ -1,5 +1,5 @@
 from flask import Blueprint
 
-bp = Blueprint("billing", __name__)
+bp = Blueprint("billing", __name__, cli_group="billing")
 
-from . import views  # noqa: E402,F401
+from . import cli, views  # noqa: E402,F401

@@ -203,6 +203,7 @@ class Receipt(Base):
     snapshot: Mapped[dict] = mapped_column(sa.JSON)
     status: Mapped[str] = mapped_column(sa.String(10), default=ISSUED)
     reprints: Mapped[int] = mapped_column(sa.Integer, default=0)
+    printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the original print; later ones are reprints
     void_reason: Mapped[str | None] = mapped_column(sa.String(200))
     voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,4 +20,7 @@ def safe_next(target, default):
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
+    # browsers read "/\\evil.example" and "/<tab>/evil.example" as "//evil.example"
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return default
     return target

@@ -1,10 +1,13 @@
 """Exact money: Decimal yuan with two places, integer fen in the database, amounts in capitals.
 
 Rounding happens once per documented rule, ROUND_HALF_UP, through `round_fen`."""
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 FEN = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999.99")  # under 10^9 yuan: anything larger is a typing mistake
+# Decimal() also reads "1e3" and "1_000"; a person at the counter who types those made a mistake
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
 
 
 class AmountError(ValueError):
@@ -27,6 +30,8 @@ def parse_amount(text, *, allow_zero=False, allow_negative=False) -> Decimal:
         cleaned = str(text).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
         if not cleaned:
             raise AmountError("empty")
+        if not _PLAIN_NUMBER.fullmatch(cleaned):
+            raise AmountError("not a number")
         try:
             value = Decimal(cleaned)
         except InvalidOperation:

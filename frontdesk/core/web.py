@@ -63,8 +63,11 @@ def import_models():
 
 
 def select_locale():
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    # commands (create-user, demo) print translated messages outside any request
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated and current_user.locale:
         return current_user.locale
     chosen = session.get("locale")

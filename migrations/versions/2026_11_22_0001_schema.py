@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 07:09:51.043920
+Create Date: 2026-11-22 07:12:10.000438
 
 """
 from alembic import op
@@ -339,6 +339,7 @@ def upgrade():
     sa.Column('snapshot', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('reprints', sa.Integer(), nullable=False),
+    sa.Column('printed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('void_reason', sa.String(length=200), nullable=True),
     sa.Column('voided_by_id', sa.Integer(), nullable=True),
     sa.Column('voided_at', sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,402 @@
+"""The demo data behind `frontdesk demo`: an industrial park and a residential estate with a year
+of fees, payments and receipts, and one user per role.
+
+Master data (sites, buildings, units, customers, users) is inserted directly, for speed. Everything
+that carries money — charges, meter readings, payments, receipts, day closes — goes through the
+billing services, so the numbers, snapshots and audit entries are the ones the desk makes.
+
+Loading is idempotent: a site whose code exists already and a user whose name exists already are
+left alone, so a second run adds nothing. Everything is drawn from a seeded random generator, so
+two installations loaded on the same day hold the same data."""
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import ROUND_CEILING, Decimal
+
+import sqlalchemy as sa
+
+from .audit.services import record
+from .auth import services as auth_services
+from .auth.models import User, UserRole
+from .auth.permissions import ROLES
+from .billing import rules, services as billing
+from .billing.models import (
+    ALIPAY, CARD, CASH, FIXED_MONTH, METERED, ONE_OFF, PER_AREA_MONTH, TRANSFER, WECHAT, Charge, Payment,
+)
+from .core import clock
+from .estate.models import Building, Contact, Customer, Occupancy, Site, Unit
+from .estate.rules import CREDIT_CODE_ALPHABET, credit_code_check_char
+from .extensions import db
+
+DEMO_PASSWORD = "frontdesk-demo"
+MONTHS = 12  # of charges, up to and including the current month
+
+USER_NAMES = {
+    "clerk": "林晓雯",
+    "cashier": "王丽娟",
+    "steward": "赵建国",
+    "account_manager": "陈思远",
+    "supervisor": "刘海燕",
+    "project_manager": "张志强",
+    "admin": "系统管理员",
+}
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = ("伟 芳 娜 秀英 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀兰 霞 平 刚 桂英 建华 文 华 金凤 晨 浩然 "
+         "子涵 雨欣 梓轩 思琪 一鸣 嘉怡 俊杰 欣怡 宇航 佳琪 志远 晓东 海峰 春梅 雪梅 国庆 建军 丽华 玉兰 红梅").split()
+COMPANY_WORDS = ("星河 恒信 华创 瑞丰 博远 中科 天成 鼎新 致远 汇通 睿思 宏图 卓越 正泰 新宇 凯达 嘉禾 同创 "
+                 "东方 晶华 海纳 启明 润泽 科林 德隆 安泰 长盛 联合 金桥 云帆").split()
+COMPANY_TRADES = ("精密机械 电子科技 生物医药 新材料 软件技术 智能装备 信息技术 光电科技 医疗器械 环保科技 "
+                  "供应链管理 检测技术 自动化设备 网络科技 包装材料 汽车零部件").split()
+POSITIONS = ("财务", "行政经理", "总经理", "办公室主任", "出纳")
+
+
+@dataclass
+class SiteData:
+    """What load() made for one site, for the billing part to work on."""
+
+    site: Site
+    units: list[Unit] = field(default_factory=list)
+
+
+def load(*, now: datetime | None = None, months: int = MONTHS) -> list[str]:
+    """Create whatever part of the demo data is missing, as of `now`, with `months` of charges up to
+    the current month. Flushes, never commits. Returns lines telling what was created or found."""
+    now = now or clock.now()
+    report = []
+    made = {}
+    for code, build in (("PARK", _park), ("ESTATE", _estate)):
+        if db.session.scalar(sa.select(Site.id).where(Site.code == code)):
+            report.append(f"site {code}: present, left alone")
+            continue
+        # one generator per site, so each site's data is the same whether or not the other exists
+        made[code] = build(random.Random(f"{code}-2026"), now)
+        db.session.flush()
+    sites = {s.code: s for s in db.session.scalars(sa.select(Site).where(Site.code.in_(("PARK", "ESTATE"))))}
+    users = _users(now, sites, report)
+    for code, data in made.items():
+        figures = _bill(data, users, random.Random(f"{code}-billing"), now, months)
+        report.append(f"site {code} ({data.site.name}): {len(data.units)} units, " + figures)
+    return report
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+def _users(now, sites, report) -> dict[str, User]:
+    """One user per role, named after the role. The demo password is set as a hash here, not
+    through auth_services.create_user: it is the same well-known password for every demo account,
+    which the password rules of real accounts are right to refuse."""
+    found = {u.username: u for u in db.session.scalars(sa.select(User).where(User.username.in_(ROLES)))}
+    password_hash = None
+    for role in ROLES:
+        if role in found:
+            continue
+        password_hash = password_hash or auth_services.hash_password(DEMO_PASSWORD)
+        # the account manager looks after the park's companies; everyone else works at the estate
+        site = sites.get("PARK" if role == "account_manager" else "ESTATE")
+        user = User(username=role, full_name=USER_NAMES[role], password_hash=password_hash, active=True,
+                    locale="zh_CN", failed_logins=0, session_version=1, created_at=now, site=site)
+        user.role_rows = [UserRole(role=role)]
+        db.session.add(user)
+        db.session.flush()
+        record("user.create", actor=None, now=now, obj=user, summary="demo data",
+               after={"username": role, "roles": [role]})
+        found[role] = user
+        report.append(f"user {role}: created")
+    return found
+
+
+# --- master data ---------------------------------------------------------------------------------
+
+def _person_name(rng, taken):
+    while True:
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        if name not in taken or len(taken) > 2000:
+            taken.add(name)
+            return name
+
+
+def _mobile(rng):
+    return "1" + rng.choice("3456789") + "".join(rng.choice("0123456789") for _ in range(9))
+
+
+def _credit_code(rng, division="320594"):
+    """A unified social credit code of a company registered in the park's district: 9 (market
+    regulator), 1 (enterprise), the division, an organisation code and the GB 32100 check character."""
+    body = "91" + division + "".join(rng.choice(CREDIT_CODE_ALPHABET[:10] + "ABCDEFGHJKLMN") for _ in range(9))
+    return body + credit_code_check_char(body)
+
+
+def _customer(site, now, *, kind, name, phone=None, credit_code=None):
+    customer = Customer(site_id=site.id, kind=kind, name=name, phone=phone, phone_last4=phone[-4:] if phone else None,
+                        credit_code=credit_code, note="", created_at=now)
+    db.session.add(customer)
+    return customer
+
+
+def _occupy(unit, customer, role, start_on, billed=True):
+    db.session.add(Occupancy(unit=unit, customer=customer, role=role, start_on=start_on, billed=billed))
+
+
+def _park(rng, now) -> SiteData:
+    """星河产业园: two office towers (A, B) and a row of factories (C), mostly let to companies."""
+    site = Site(code="PARK", name="星河产业园", kind="park", company_name="苏州星河物业服务有限公司",
+                address="江苏省苏州市工业园区星河大道88号", phone="0512-66881234", receipt_prefix="XH",
+                receipt_copies="stub,customer,accounting")
+    db.session.add(site)
+    made = SiteData(site)
+    towers = [Building(site=site, code=c, name=f"{c}座研发楼") for c in "AB"]
+    factories = Building(site=site, code="C", name="C区标准厂房")
+    db.session.add_all(towers + [factories])
+    for tower in towers:
+        for floor in range(1, 11):
+            for room in range(1, 5):
+                area = Decimal(rng.choice(["186.40", "215.75", "248.30", "312.60", "420.00"]))
+                made.units.append(Unit(site=site, building=tower, number=f"{tower.code}-{floor}{room:02d}",
+                                       floor=floor, area=area, use="office"))
+    for n in range(1, 13):
+        area = Decimal(rng.choice(["1260.00", "1850.50", "2400.00", "3120.80"]))
+        made.units.append(Unit(site=site, building=factories, number=f"C-{100 + n}", floor=1, area=area,
+                               use="factory"))
+    db.session.add_all(made.units)
+    db.session.flush()
+
+    names, people = set(), set()
+    let = [u for u in made.units if rng.random() < 0.88]  # the rest stand empty
+    i = 0
+    while i < len(let):
+        while True:
+            name = f"苏州{rng.choice(COMPANY_WORDS)}{rng.choice(COMPANY_TRADES)}有限公司"
+            if name not in names:
+                names.add(name)
+                break
+        company = _customer(site, now, kind="company", name=name, phone=f"0512-6{rng.randrange(1000000, 9999999)}",
+                            credit_code=_credit_code(rng))
+        for position in rng.sample(POSITIONS, rng.choice([1, 2, 2, 3])):
+            phone = _mobile(rng)
+            db.session.add(Contact(customer=company, name=_person_name(rng, people), position=position,
+                                   phone=phone, phone_last4=phone[-4:]))
+        # a growing company takes the office next door as well
+        size = 2 if let[i].use == "office" and rng.random() < 0.15 else 1
+        start = date(rng.choice([2019, 2020, 2021, 2022, 2023, 2024]), rng.randrange(1, 13), 1)
+        for unit in let[i:i + size]:
+            _occupy(unit, company, "tenant", start)
+        i += size
+    return made
+
+
+def _estate(rng, now) -> SiteData:
+    """锦绣花园: six residential buildings, a row of shops and an underground car park."""
+    site = Site(code="ESTATE", name="锦绣花园", kind="estate", company_name="锦绣物业管理有限公司",
+                address="江苏省苏州市姑苏区锦绣路168号", phone="0512-65201688", receipt_prefix="JX",
+                receipt_copies="stub,customer,accounting")
+    db.session.add(site)
+    made = SiteData(site)
+    homes = []
+    for b in range(1, 7):
+        building = Building(site=site, code=str(b), name=f"{b}号楼")
+        db.session.add(building)
+        for floor in range(1, 19):
+            for room in (1, 2):
+                area = Decimal(rng.choice(["89.56", "98.20", "105.35", "118.74", "126.08", "143.60"]))
+                homes.append(Unit(site=site, building=building, number=f"{b}-{floor}{room:02d}", floor=floor,
+                                  area=area, use="home"))
+    shops_building = Building(site=site, code="S", name="沿街商铺")
+    parking_building = Building(site=site, code="P", name="地下车库")
+    db.session.add_all([shops_building, parking_building])
+    shops = [Unit(site=site, building=shops_building, number=f"S-{100 + n}", floor=1,
+                  area=Decimal(rng.choice(["45.20", "68.90", "92.50", "120.00"])), use="shop") for n in range(1, 13)]
+    spaces = [Unit(site=site, building=parking_building, number=f"P-{n:03d}", floor=-1, area=Decimal("12.50"),
+                   use="parking") for n in range(1, 61)]
+    made.units = homes + shops + spaces
+    db.session.add_all(made.units)
+    db.session.flush()
+
+    people = set()
+    owners = []
+    for unit in homes + shops:
+        phone = _mobile(rng)
+        owner = _customer(site, now, kind="person", name=_person_name(rng, people), phone=phone)
+        since = date(rng.choice([2016, 2017, 2018, 2019, 2021, 2023]), rng.randrange(1, 13), rng.randrange(1, 28))
+        # a let home or shop is billed to its tenant, as the lease says
+        if rng.random() < (0.5 if unit.use == "shop" else 0.12):
+            _occupy(unit, owner, "owner", since, billed=False)
+            phone = _mobile(rng)
+            tenant = _customer(site, now, kind="person", name=_person_name(rng, people), phone=phone)
+            _occupy(unit, tenant, "tenant", max(since, date(2024, rng.randrange(1, 13), 1)))
+        else:
+            _occupy(unit, owner, "owner", since)
+        if unit.use == "home":
+            owners.append((owner, since))
+    # most spaces belong to home owners of the estate and are billed to them
+    for space, (owner, since) in zip(spaces, rng.sample(owners, k=52)):
+        _occupy(space, owner, "owner", since)
+    return made
+
+
+# --- fees, charges and payments (through the billing services) -----------------------------------
+
+FEE_ITEMS = {
+    "PARK": [
+        dict(code="MGMT-OFFICE", name="物业管理费（写字楼）", basis=PER_AREA_MONTH, price="6.50", unit_label="m²",
+             applies_to="office", due_day=15),
+        dict(code="MGMT-FACTORY", name="物业管理费（厂房）", basis=PER_AREA_MONTH, price="3.20", unit_label="m²",
+             applies_to="factory", due_day=15),
+        dict(code="WATER", name="水费", basis=METERED, price="4.60", unit_label="m³", applies_to="office,factory",
+             due_day=20),
+        dict(code="ELECTRICITY", name="电费", basis=METERED, price="1.05", unit_label="kWh",
+             applies_to="office,factory", due_day=20),
+        dict(code="REPAIR", name="维修费", basis=ONE_OFF, price="0", applies_to="", due_day=15),
+    ],
+    "ESTATE": [
+        dict(code="MGMT-HOME", name="物业管理费（住宅）", basis=PER_AREA_MONTH, price="2.80", unit_label="m²",
+             applies_to="home", due_day=15),
+        dict(code="MGMT-SHOP", name="物业管理费（商铺）", basis=PER_AREA_MONTH, price="5.00", unit_label="m²",
+             applies_to="shop", due_day=15),
+        dict(code="PARKING", name="车位管理费", basis=FIXED_MONTH, price="150.00", unit_label="车位",
+             applies_to="parking", due_day=15),
+        dict(code="WATER", name="水费", basis=METERED, price="3.45", unit_label="m³", applies_to="shop", due_day=20),
+        dict(code="ELECTRICITY", name="电费", basis=METERED, price="0.85", unit_label="kWh", applies_to="shop",
+             due_day=20),
+        dict(code="REPAIR", name="维修费", basis=ONE_OFF, price="0", applies_to="", due_day=15),
+    ],
+}
+
+# monthly consumption (low, high) by meter and unit use
+CONSUMPTION = {
+    ("WATER", "office"): (8, 30), ("WATER", "factory"): (80, 320), ("WATER", "shop"): (5, 25),
+    ("ELECTRICITY", "office"): (600, 3500), ("ELECTRICITY", "factory"): (12000, 55000),
+    ("ELECTRICITY", "shop"): (300, 1500),
+}
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    """A Shanghai wall-clock time as the UTC instant the services expect."""
+    return datetime.combine(day, time(hour, minute), tzinfo=clock.BUSINESS_TZ).astimezone(timezone.utc)
+
+
+def _periods(today: date, months: int) -> list[str]:
+    year, month = today.year, today.month
+    periods = []
+    for _ in range(months):
+        periods.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return periods[::-1]
+
+
+def _bill(data: SiteData, users, rng, now, months) -> str:
+    """A year of charges, meter readings, payments and day closes for one new site."""
+    site, admin, cashier = data.site, users["admin"], users["cashier"]
+    today = clock.business_day(now)
+    periods = _periods(today, months)
+    first_day = rules.period_bounds(periods[0])[0]
+    items = {spec["code"]: billing.create_fee_item(site, **spec, actor=admin, now=_at(first_day, 9) - timedelta(days=3))
+             for spec in FEE_ITEMS[site.code]}
+    metered = [items[c] for c in ("WATER", "ELECTRICITY")]
+    occupied = {o for (o,) in db.session.execute(sa.select(Occupancy.unit_id).join(Unit).where(
+        Unit.site_id == site.id, Occupancy.billed.is_(True)))}
+    meters = {(u.id, item.id): rng.randrange(1000, 60000) for u in data.units if u.id in occupied
+              for item in metered if item.applies_to_use(u.use)}
+    units = {u.id: u for u in data.units}
+
+    for period in periods:
+        start, _end = rules.period_bounds(period)
+        billing.generate_charges(site, period, actor=admin, now=_at(start, 9))
+        read_on = start.replace(day=25)
+        if read_on > today:
+            continue  # this month's meters are read on the 25th
+        for (unit_id, item_id), last in meters.items():
+            item = items["WATER"] if item_id == items["WATER"].id else items["ELECTRICITY"]
+            unit = units[unit_id]
+            low, high = CONSUMPTION[(item.code, unit.use)]
+            current = last + rng.randrange(low, high)
+            billing.record_meter_reading(unit, item, period, Decimal(current),
+                                         previous_reading=Decimal(last) if period == periods[0] else None,
+                                         read_on=read_on, actor=users["steward"], now=_at(read_on, 16))
+            meters[(unit_id, item_id)] = current
+
+    payments = _take_payments(site, cashier, periods, today, now, rng)
+    closes = _close_days(site, cashier, users["supervisor"], payments, today, now)
+    counts = db.session.execute(sa.select(Charge.status, sa.func.count()).where(Charge.site_id == site.id)
+                                .group_by(Charge.status)).all()
+    return (f"{sum(n for _s, n in counts)} charges ({', '.join(f'{n} {s}' for s, n in sorted(counts))}), "
+            f"{len(payments)} payments with receipts, {closes} day closes")
+
+
+def _profile(rng, kind):
+    """How an account pays: every how many months, and how the year ends for it."""
+    cadence = rng.choice([1, 1, 3] if kind == "company" else [1, 3, 3, 6, 12])
+    roll = rng.random()
+    ending = "prompt" if roll < 0.74 else "partial" if roll < 0.86 else "overdue" if roll < 0.95 else "late"
+    return cadence, ending
+
+
+def _method(rng, kind):
+    if kind == "company":
+        return rng.choice([TRANSFER, TRANSFER, TRANSFER, WECHAT, CARD])
+    return rng.choice([CASH, WECHAT, WECHAT, WECHAT, ALIPAY, ALIPAY, CARD])
+
+
+def _take_payments(site, cashier, periods, today, now, rng) -> list[Payment]:
+    """Each account pays at the counter on its own rhythm; payments are taken in time order so the
+    receipt numbers run with the dates, and a day is closed once the next one starts."""
+    rows = db.session.execute(sa.select(Charge.id, Charge.customer_id, Charge.period, Charge.amount, Customer.kind)
+                              .join(Customer, Customer.id == Charge.customer_id)
+                              .where(Charge.site_id == site.id).order_by(Charge.id)).all()
+    charges, kinds = {}, {}
+    for charge_id, customer_id, period, amount, kind in rows:
+        charges.setdefault(customer_id, []).append((charge_id, period, amount))
+        kinds[customer_id] = kind
+    plan = []
+    for customer_id in sorted(charges):
+        cadence, ending = _profile(rng, kinds[customer_id])
+        last_index = len(periods) - 1
+        stop = {"prompt": last_index, "partial": last_index, "late": max(last_index - 3, 0),
+                "overdue": max(last_index - rng.randrange(3, 8), 0)}[ending]
+        visits = [i for i in range(len(periods)) if i % cadence == cadence - 1 or i == stop]
+        visits = [i for i in visits if i <= stop]
+        for n, index in enumerate(visits):
+            start, _end = rules.period_bounds(periods[index])
+            day = start.replace(day=rng.randrange(3, 27))
+            at = _at(day, rng.randrange(8, 17), rng.randrange(0, 60))
+            if at >= now:
+                continue
+            plan.append((at, customer_id, periods[index], ending == "partial" and n == len(visits) - 1))
+    plan.sort()
+
+    outstanding = {cid: amount for rows_ in charges.values() for cid, _p, amount in rows_}
+    customers = {c.id: c for c in db.session.scalars(sa.select(Customer).where(Customer.id.in_(list(charges))))}
+    payments = []
+    for n, (at, customer_id, up_to, partly) in enumerate(plan, 1):
+        due = [(cid, outstanding[cid]) for cid, period, _a in charges[customer_id]
+               if period <= up_to and outstanding[cid] > 0]
+        if not due:
+            continue
+        total = sum(owed for _cid, owed in due)
+        amount = max((total * Decimal("0.6")).quantize(Decimal("1")), Decimal("1")) if partly else total
+        customer = customers[customer_id]
+        method = _method(rng, customer.kind)
+        tendered, reference = None, ""
+        if method == CASH:
+            tendered = amount if rng.random() < 0.3 else (amount / 100).to_integral_value(ROUND_CEILING) * 100
+        else:
+            reference = f"{rng.randrange(10**11, 10**12)}{n:06d}"
+        payment = billing.take_payment(site=site, customer=customer, charge_ids=[cid for cid, _o in due], method=method,
+                                       amount=amount, tendered=tendered, reference=reference,
+                                       request_token=f"demo-{site.code}-{n}", actor=cashier, now=at)
+        for line in payment.lines:
+            outstanding[line.charge_id] -= line.amount
+        payments.append(payment)
+    return payments
+
+
+def _close_days(site, cashier, supervisor, payments, today, now) -> int:
+    """The cashier closes every past day she took money on; the supervisor acknowledges the
+    takings the next morning, except for the last few days, still waiting on his desk."""
+    days = sorted({p.business_on for p in payments if p.business_on < today})
+    for n, day in enumerate(days):
+        close = billing.close_day(site=site, cashier=cashier, day=day, actor=cashier, now=_at(day, 17, 40))
+        received = _at(day + timedelta(days=1), 9, 10)
+        if n < len(days) - 3 and received < now:
+            billing.acknowledge_day_close(close, actor=supervisor, now=received)
+    return len(days)

@@ -1,0 +1,183 @@
+"""The `frontdesk` commands an operator runs: init-db, create-user, demo and backup."""
+import sqlite3
+import subprocess
+import threading
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from frontdesk import create_app
+from frontdesk.auth.models import User
+from frontdesk.cli import main
+from frontdesk.core.numbering import Counter
+from tests.conftest import TEST_CONFIG
+
+
+def run(app, *args, input=None):
+    return app.test_cli_runner().invoke(main, list(args), input=input)
+
+
+def test_init_db_creates_every_table_in_an_empty_database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": url})
+
+    result = run(app, "init-db")
+
+    assert result.exit_code == 0, result.output
+    assert "database at head" in result.output
+    tables = set(sa.inspect(sa.create_engine(url)).get_table_names())
+    assert {"user", "site", "unit", "charge", "payment", "receipt", "audit_entry", "alembic_version"} <= tables
+
+
+def test_init_db_on_a_current_database_changes_nothing(app, db):
+    before = db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+    db.session.rollback()
+
+    result = run(app, "init-db")
+
+    assert result.exit_code == 0, result.output
+    assert db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == before
+
+
+def test_create_user_command_makes_a_user_who_can_log_in(app, db, client):
+    result = run(app, "create-user", "wangli", "--name", "王丽", "--role", "cashier", "--role", "clerk",
+                 input="long-enough-secret\nlong-enough-secret\n")
+
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).where(User.username == "wangli"))
+    assert user.full_name == "王丽"
+    assert user.roles == ["clerk", "cashier"]
+    response = client.post("/login", data={"username": "wangli", "password": "long-enough-secret"})
+    assert response.status_code == 302
+
+
+def test_create_user_command_refuses_a_short_password(app, db):
+    result = run(app, "create-user", "zhaolei", "--role", "clerk", input="short\nshort\n")
+
+    assert result.exit_code != 0
+    assert "10" in result.output
+    assert db.session.scalar(sa.select(User).where(User.username == "zhaolei")) is None
+
+
+def _insert_rows_until(url, stop, committed):
+    """Commit one counter row at a time until told to stop, noting each committed year."""
+    engine = sa.create_engine(url, connect_args={"timeout": 5} if url.startswith("sqlite") else {})
+    table = Counter.__table__
+    year = 0
+    try:
+        while not stop.is_set():
+            year += 1
+            with engine.begin() as conn:
+                conn.execute(table.insert().values(kind="backup-test", scope="writer", year=year, value=year))
+            committed.append(year)
+    finally:
+        engine.dispose()
+
+
+def _years_in_backup(app, path, database_url, tmp_path):
+    if database_url.startswith("sqlite"):
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            return [y for (y,) in conn.execute(
+                "SELECT year FROM counter WHERE kind = 'backup-test' ORDER BY year")]
+    # PostgreSQL: restore the archive into a scratch database and read it there
+    url = make_url(database_url)
+    scratch = f"{url.database}_restore"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{scratch}"'))
+    try:
+        target = url.set(drivername="postgresql", database=scratch).render_as_string(hide_password=False)
+        subprocess.run(["pg_restore", "--no-owner", f"--dbname={target}", path], check=True,
+                       capture_output=True)
+        engine = sa.create_engine(url.set(database=scratch))
+        with engine.connect() as conn:
+            years = conn.execute(sa.text(
+                "SELECT year FROM counter WHERE kind = 'backup-test' ORDER BY year")).scalars().all()
+        engine.dispose()
+        return years
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+        admin.dispose()
+
+
+def test_backup_while_the_desk_writes_holds_every_committed_row(app, db, database_url, tmp_path):
+    db.session.remove()
+    stop, committed = threading.Event(), []
+    writer = threading.Thread(target=_insert_rows_until, args=(database_url, stop, committed))
+    writer.start()
+    try:
+        while len(committed) < 20:
+            threading.Event().wait(0.01)
+        committed_before = len(committed)
+        path = str(tmp_path / "copy.backup")
+        result = run(app, "backup", path)
+        committed_after = len(committed)
+    finally:
+        stop.set()
+        writer.join()
+
+    assert result.exit_code == 0, result.output
+    assert "written to" in result.output
+    years = _years_in_backup(app, path, database_url, tmp_path)
+    # every row committed before the backup began, no half-written one, nothing made up
+    assert committed_before <= len(years) <= committed_after
+    assert years == list(range(1, len(years) + 1))
+
+
+def test_backup_refuses_to_overwrite_a_file(app, tmp_path):
+    existing = tmp_path / "old.backup"
+    existing.write_text("yesterday")
+
+    result = run(app, "backup", str(existing))
+
+    assert result.exit_code != 0
+    assert "exists" in result.output
+    assert existing.read_text() == "yesterday"
+
+
+def test_backup_of_postgresql_says_when_pg_dump_is_missing(tmp_path, monkeypatch):
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1/frontdesk"})
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    result = run(app, "backup", str(tmp_path / "dump"))
+
+    assert result.exit_code != 0
+    assert "pg_dump was not found" in result.output
+
+
+def _row_counts(db):
+    tables = [t for t in sa.inspect(db.engine).get_table_names() if t != "alembic_version"]
+    return {t: db.session.execute(sa.text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one() for t in tables}
+
+
+def test_demo_loads_both_sites_and_a_second_run_adds_nothing(app, db, client):
+    from frontdesk.auth.permissions import ROLES
+    from frontdesk.billing.models import Charge, Receipt
+    from frontdesk.estate.models import Customer, Site, Unit
+    from frontdesk.estate.rules import normalise_credit_code
+
+    first = run(app, "demo", "--months", "2")
+    assert first.exit_code == 0, first.output
+    counts = _row_counts(db)
+    db.session.rollback()
+
+    second = run(app, "demo", "--months", "2")
+
+    assert second.exit_code == 0, second.output
+    assert "left alone" in second.output
+    assert _row_counts(db) == counts
+    assert {s.code: s.name for s in db.session.scalars(sa.select(Site))} == {"PARK": "星河产业园", "ESTATE": "锦绣花园"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Unit)) >= 300
+    codes = db.session.scalars(sa.select(Customer.credit_code).where(Customer.kind == "company")).all()
+    assert len(codes) > 50 and all(normalise_credit_code(c) == c for c in codes)
+    statuses = set(db.session.scalars(sa.select(Charge.status).distinct()))
+    assert {"paid", "unpaid"} <= statuses
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Receipt)) > 100
+    users = db.session.scalars(sa.select(User).where(User.username.in_(ROLES))).all()
+    assert sorted((u.username, tuple(u.roles)) for u in users) == sorted((r, (r,)) for r in ROLES)
+    response = client.post("/login", data={"username": "cashier", "password": "frontdesk-demo"})
+    assert response.status_code == 302
+
