@@ -5,10 +5,16 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import g, request_started
 
 from frontdesk import create_app
+from frontdesk.auth import services as auth_services
 from frontdesk.extensions import db as _db
+
+# argon2 at its production cost takes 50-250 ms a hash on these machines; the tests check
+# behaviour, not the cost
+auth_services.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 PG_URL = os.environ.get("FRONTDESK_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
