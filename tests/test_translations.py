@@ -8,8 +8,9 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOG = ROOT / "frontdesk" / "translations" / "zh_CN" / "LC_MESSAGES"
-KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+# Babel names the locale zh_CN "zh_Hans_CN" when it looks for the catalog, so the folder carries that name
+CATALOG = ROOT / "frontdesk" / "translations" / "zh_Hans_CN" / "LC_MESSAGES"
+KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
@@ -17,11 +18,24 @@ def _source_messages():
     with open(ROOT / "babel.cfg") as f:
         method_map, options_map = parse_mapping_cfg(f)
     found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=KEYWORDS
+    # like scripts/translations, look into directories such as templates/_macros too
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
+        str(ROOT), method_map, options_map, keywords=KEYWORDS,
+        directory_filter=lambda path: not Path(path).name.startswith("."),
     ):
-        found.add(message if isinstance(message, str) else message[0])
+        found.add((message if isinstance(message, str) else message[0], context))
     return found
+
+
+def _hashable(value):
+    """A plural message is a list when read from the .mo file and a tuple when read from the .po file."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _key(message):
+    """Message id and context; read_mo gives the context as bytes, read_po as text."""
+    context = message.context.decode() if isinstance(message.context, bytes) else message.context
+    return _hashable(message.id), context
 
 
 def _po():
@@ -31,7 +45,8 @@ def _po():
 
 def test_every_ui_string_has_a_chinese_translation():
     catalog = _po()
-    missing = sorted(m for m in _source_messages() if m and (m not in catalog or not catalog[m].string))
+    missing = sorted(m for m, context in _source_messages()
+                     if m and (catalog.get(m, context=context) is None or not catalog.get(m, context=context).string))
     assert missing == [], f"{len(missing)} strings lack a zh_CN translation, e.g. {missing[:10]}"
     fuzzy = sorted(m.id for m in catalog if m.id and m.fuzzy)
     assert fuzzy == []
@@ -51,8 +66,8 @@ def test_translations_keep_their_placeholders():
 
 def test_compiled_catalog_matches_the_po_file():
     with open(CATALOG / "messages.mo", "rb") as f:
-        compiled = {m.id: m.string for m in read_mo(f) if m.id}
-    source = {m.id: m.string for m in _po() if m.id and m.string and not m.fuzzy}
+        compiled = {_key(m): _hashable(m.string) for m in read_mo(f) if m.id}
+    source = {_key(m): _hashable(m.string) for m in _po() if m.id and m.string and not m.fuzzy}
     assert compiled == source, "run scripts/translations to recompile the catalog"
 
 

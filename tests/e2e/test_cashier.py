@@ -76,8 +76,7 @@ def test_cashier_takes_cash_gives_change_and_prints_the_receipt(page):
     page.locator("input[name=password]").press("Enter")
     page.wait_for_url("**/")
 
-    page.goto("/billing/")
-    # the cursor starts in the search box: the cashier types straight away
+    # the cursor starts in the search box: after logging in the cashier types straight away
     expect(page.locator("input[name=q]")).to_be_focused()
     page.keyboard.type("A-1203")
     page.keyboard.press("Enter")
@@ -85,7 +84,9 @@ def test_cashier_takes_cash_gives_change_and_prints_the_receipt(page):
     expect(page.locator("h1")).to_contain_text("陈美玲")
     expect(page.locator("#total-due")).to_have_text("￥285.14")
     expect(page.locator("input[name=amount]")).to_have_value("285.14")
-    page.locator("input[name=tendered]").fill("300")
+    # and on the account, in the cash field
+    expect(page.locator("input[name=tendered]")).to_be_focused()
+    page.keyboard.type("300")
     expect(page.locator("#change")).to_have_text("￥14.86")
     page.locator("#payment-form button[type=submit]").click()
 
