@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..core.forms import DeskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 
-class AuditSearchForm(FlaskForm):
+class AuditSearchForm(DeskForm):
     """The search form of the audit page: sent by GET, so links to a search can be shared."""
 
     class Meta:

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..core.forms import DeskForm
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -7,12 +7,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .permissions import ROLE_LABELS, ROLES
 
 
-class LoginForm(FlaskForm):
+class LoginForm(DeskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(DeskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(_l("Repeat the new password"),
@@ -36,7 +36,7 @@ def _at_least_one_role(form, field):
         raise StopValidation(_l("Choose at least one role."))
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(DeskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=60)])
     # choices are the sites, filled in by the view; 0 stands for "no particular site"
     site_id = SelectField(_l("Site"), coerce=int, choices=[], validate_choice=True)
@@ -48,9 +48,9 @@ class UserCreateForm(UserEditForm):
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=200)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(DeskForm):
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(DeskForm):
     """A button that changes something: only the CSRF token travels."""

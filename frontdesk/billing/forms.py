@@ -1,7 +1,7 @@
 """Billing forms: shape only (required, lengths, choices, what an amount looks like).
 Whether a charge may be paid or a receipt voided is for the services to say."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..core.forms import DeskForm
 from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField,
     TextAreaField,
@@ -48,7 +48,7 @@ def decimal_text(places):
 PERIOD = Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message=_l("Enter the billing period as YYYY-MM, for example 2026-03."))
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(DeskForm):
     charge_ids = SelectMultipleField(_l("Charges"), coerce=int, validate_choice=False)
     method = RadioField(_l("Method"), choices=METHOD_CHOICES, default=CASH, validators=[InputRequired()])
     amount = StringField(_l("Amount received"), validators=[DataRequired(), Length(max=20), money_amount])
@@ -58,15 +58,15 @@ class PaymentForm(FlaskForm):
     request_token = HiddenField(validators=[DataRequired(), Length(max=64)])
 
 
-class VoidForm(FlaskForm):
+class VoidForm(DeskForm):
     reason = TextAreaField(_l("Reason for voiding"), validators=[DataRequired(), Length(max=200)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(DeskForm):
     """A button that changes something: only the CSRF token."""
 
 
-class FeeItemForm(FlaskForm):
+class FeeItemForm(DeskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
     basis = SelectField(_l("How it is computed"), choices=BASIS_CHOICES)
@@ -78,11 +78,11 @@ class FeeItemForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class GenerateForm(FlaskForm):
+class GenerateForm(DeskForm):
     period = StringField(_l("Billing period"), validators=[DataRequired(), Length(max=7), PERIOD])
 
 
-class MeterReadingForm(FlaskForm):
+class MeterReadingForm(DeskForm):
     unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=30)])
     fee_item = SelectField(_l("Meter"), coerce=int, validate_choice=False)
     period = StringField(_l("Billing period"), validators=[DataRequired(), Length(max=7), PERIOD])
@@ -92,7 +92,7 @@ class MeterReadingForm(FlaskForm):
     read_on = DateField(_l("Read on"), validators=[DataRequired()])
 
 
-class OneOffChargeForm(FlaskForm):
+class OneOffChargeForm(DeskForm):
     unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=30)])
     fee_item = SelectField(_l("Fee item"), coerce=int, validate_choice=False)
     amount = StringField(_l("Amount"), validators=[DataRequired(), Length(max=20), money_amount])

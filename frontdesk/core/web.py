@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from ..extensions import babel, csrf, db, limiter, login_manager, migrate
 from . import templating
@@ -84,7 +85,10 @@ def load_user(token):
         user_id, version = (int(x) for x in token.split(":"))
     except ValueError:
         return None
-    user = db.session.get(User, user_id)
+    # one statement for the user, its roles and its desk's site, which nearly every page needs
+    user = db.session.scalars(
+        sa.select(User).options(joinedload(User.role_rows), joinedload(User.site)).where(User.id == user_id)
+    ).unique().one_or_none()
     if user is None or not user.active or user.session_version != version:
         return None
     return user

@@ -1,6 +1,6 @@
 """The shape of the estate forms; the rules behind them are in rules.py and services.py."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..core.forms import DeskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -20,7 +20,7 @@ def choices(pairs):
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class EstateForm(FlaskForm):
+class EstateForm(DeskForm):
     def values(self) -> dict:
         """The submitted values by field name, as a service takes them."""
         return {k: v for k, v in self.data.items() if k != "csrf_token"}

@@ -81,7 +81,7 @@ def test_eight_cashiers_paying_the_same_charge_make_one_payment(app, db):
     refused = [r for r in results if isinstance(r, DomainError)]
     assert receipts == ["SJ2026-000001"]
     assert len(refused) == THREADS - 1
-    assert all("already been paid" in str(e) for e in refused)
+    assert all("已缴清" in str(e) for e in refused)
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(Payment.id))) == 1
     assert db.session.get(Charge, charge.id).paid == Decimal("100.00")

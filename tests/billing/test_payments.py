@@ -136,7 +136,7 @@ def test_a_paid_charge_cannot_be_paid_again(db):
     pay(desk, [jan], "100.00")
     with pytest.raises(InvalidTransition) as err:
         pay(desk, [jan], "100.00")
-    assert "already been paid" in str(err.value)
+    assert "A-1203 的物业管理费（2026-01）已缴清" in str(err.value)
 
 
 def test_a_charge_of_another_customer_is_refused(db):
@@ -178,7 +178,7 @@ def test_no_payment_can_be_taken_after_the_day_is_closed(db):
     services.close_day(site=desk.site, cashier=desk.cashier, day=date(2026, 3, 31), actor=desk.cashier, now=NOW)
     with pytest.raises(InvalidTransition) as err:
         pay(desk, [jan], "100.00", now=NOW + timedelta(hours=2))
-    assert "closed your day" in str(err.value)
+    assert "您已完成 2026-03-31 的日结，当天不能再收款" in str(err.value)
     assert jan.status == UNPAID
     # the next business day is open again
     assert pay(desk, [jan], "100.00", now=NOW + timedelta(days=1)).receipt is not None

@@ -91,10 +91,10 @@ def test_bad_rows_reject_the_whole_file_with_row_messages_and_write_nothing(db, 
             ["A-105", "0", "住宅"]]
     problems = rejected(lambda: services.import_units(site, csv_bytes(rows), "u.csv", actor=admin, now=NOW))
     assert problems == [
-        "row 3: The area 'abc' is not a number.",
-        "row 4: '1203' is not a unit number: write a building code, a dash and a room number, such as A-1203.",
-        "row 5: The use '别墅' is not one of 住宅, 商铺, 办公, 厂房, 车位 (home, shop, office, factory, parking).",
-        "row 6: The area must be greater than 0.",
+        "第 3 行：面积“abc”不是数字。",
+        "第 4 行：“1203”不是有效的房号：请按“楼栋编码-房间号”填写，如 A-1203。",
+        "第 5 行：用途“别墅”无效，应为住宅、商铺、办公、厂房或车位之一。",
+        "第 6 行：面积必须大于 0。",
     ]
     db.session.rollback()
     assert count(db, Unit) == 0 and count(db, Building) == 0
@@ -105,8 +105,8 @@ def test_duplicate_units_in_the_file_and_on_the_site_are_reported(db, site, admi
     make_unit(make_building(site, "A"), "A-101")
     rows = [["房号", "面积", "用途"], ["A-101", "10", "住宅"], ["A-102", "10", "住宅"], ["a-102", "10", "住宅"]]
     problems = rejected(lambda: services.import_units(site, csv_bytes(rows), "u.csv", actor=admin, now=NOW))
-    assert problems == ["row 2: Unit A-101 already exists on this site.",
-                        "row 4: Unit A-102 appears again (first in row 3)."]
+    assert problems == ["第 2 行：本项目已有房号 A-101。",
+                        "第 4 行：房号 A-102 重复出现（首次出现在第 3 行）。"]
 
 
 def test_import_writes_one_audit_entry_with_counts(db, site, admin):
@@ -116,12 +116,12 @@ def test_import_writes_one_audit_entry_with_counts(db, site, admin):
 
 
 @pytest.mark.parametrize("content, filename, message", [
-    (b"", "u.csv", "The file is empty."),
-    (b"\xef\xbb\xbf", "u.csv", "The file is empty."),
-    ("房号,面积,用途\r\n".encode(), "u.csv", "The file has a header but no rows to import."),
-    (b"%PDF-1.4 ...", "u.pdf", "Only CSV and XLSX files can be imported."),
-    (b"not a zip", "u.xlsx", "The file is not a readable XLSX workbook. Open it in Excel, save it as .xlsx and upload it again."),
-    (b"\xd0\xcf\x11\xe0", "u.xls", "Old Excel files (.xls) cannot be read. In Excel, save the file as .xlsx or .csv and upload that."),
+    (b"", "u.csv", "文件为空。"),
+    (b"\xef\xbb\xbf", "u.csv", "文件为空。"),
+    ("房号,面积,用途\r\n".encode(), "u.csv", "文件只有表头，没有可导入的数据行。"),
+    (b"%PDF-1.4 ...", "u.pdf", "只能导入 CSV 或 XLSX 文件。"),
+    (b"not a zip", "u.xlsx", "无法读取该 XLSX 工作簿。请用 Excel 打开，另存为 .xlsx 后重新上传。"),
+    (b"\xd0\xcf\x11\xe0", "u.xls", "无法读取旧版 Excel 文件（.xls）。请在 Excel 中另存为 .xlsx 或 .csv 后再上传。"),
 ])
 def test_files_that_cannot_be_imported_get_a_clear_message(db, site, admin, content, filename, message):
     assert rejected(lambda: services.import_units(site, content, filename, actor=admin, now=NOW)) == [message]
@@ -130,9 +130,9 @@ def test_files_that_cannot_be_imported_get_a_clear_message(db, site, admin, cont
 def test_wrong_headers_are_named(db, site, admin):
     rows = [["房号", "面积", "颜色"], ["A-101", "10", "red"]]
     problems = rejected(lambda: services.import_units(site, csv_bytes(rows), "u.csv", actor=admin, now=NOW))
-    assert problems[:2] == ["row 1: the column '颜色' is not one this import knows.",
-                            "row 1: the column '用途/use' is missing."]
-    assert problems[2].startswith("The columns are: 房号/unit, 楼栋/building")
+    assert problems[:2] == ["第 1 行：无法识别列“颜色”。",
+                            "第 1 行：缺少列“用途/use”。"]
+    assert problems[2].startswith("应有的列为：房号/unit, 楼栋/building")
 
 
 def test_ten_thousand_units_import_in_one_go(db, site, admin):
@@ -200,14 +200,14 @@ def test_customer_problems_reject_the_file_and_write_nothing(db, site, admin):
             ["庚", "公司", "", "", "", "", "", ""]]
     problems = rejected(lambda: services.import_customers(site, csv_bytes(rows), "c.csv", actor=admin, now=NOW))
     assert problems == [
-        "row 2: '12345' is not a phone number: give a mobile number (11 digits starting with 1) or a landline "
-        "with its area code, such as 0571-88886666.",
-        "row 3: The unified social credit code '91350100M000100Y44' is mistyped: its check character does not match.",
-        "row 4: Unit Z-999 does not exist on this site. Import the units first.",
-        "row 5: The role '房东' is not 业主 or 租户 (owner or tenant).",
-        "row 6: The credit code 914403001922038216 already belongs to 老客户 on this site.",
-        "row 7: The start date is missing for unit A-102.",
-        "row 8: A company needs its unified social credit code.",
+        "第 2 行：“12345”不是有效的电话号码：请填写手机号（以 1 开头的 11 位数字）或带区号的固定电话，"
+        "如 0571-88886666。",
+        "第 3 行：统一社会信用代码“91350100M000100Y44”有误：校验码不符。",
+        "第 4 行：本项目没有房号 Z-999，请先导入房号。",
+        "第 5 行：身份“房东”无效，应为“业主”或“租户”。",
+        "第 6 行：信用代码 914403001922038216 已属于本项目的客户老客户。",
+        "第 7 行：房号 A-102 缺少起始日期。",
+        "第 8 行：企业须填写统一社会信用代码。",
     ]
     db.session.rollback()
     assert count(db, Customer) == 1 and count(db, Occupancy) == 0
@@ -223,16 +223,16 @@ def test_overlapping_owners_in_the_file_and_on_the_site_are_reported(db, site, a
             ["乙", "个人", "13800000002", "", "", "", "", ""]]
     problems = rejected(lambda: services.import_customers(site, csv_bytes(rows), "c.csv", actor=admin, now=NOW))
     assert problems == [
-        "row 2: Unit A-101 already has 现业主 as Owner from 2019-01-01. End that occupancy first.",
-        "row 4: Unit A-102 already has the Owner of row 3.",
-        "row 5: This row repeats row 3.",
+        "第 2 行：房号 A-101 自 2019-01-01 起已有业主（现业主），请先结束该入住关系。",
+        "第 4 行：房号 A-102 已有第 3 行的业主。",
+        "第 5 行：本行与第 3 行重复。",
     ]
 
 
 def test_same_customer_with_different_details_is_reported(db, site, admin):
     rows = [["名称", "统一社会信用代码"], ["示例科技有限公司", GOOD_CODE], ["示例科技", GOOD_CODE.lower()]]
     problems = rejected(lambda: services.import_customers(site, csv_bytes(rows), "c.csv", actor=admin, now=NOW))
-    assert problems == ["row 3: This customer appears in row 2 with a different name, kind or phone."]
+    assert problems == ["第 3 行：该客户在第 2 行的名称、类型或电话与本行不同。"]
 
 
 def test_template_workbooks_have_the_documented_headers(db):

@@ -71,7 +71,7 @@ def test_unit_number_is_normalised_and_unique_within_the_site(db, admin):
     unit = services.create_unit(site, building_id=building.id, number="a－1203", floor=12, area="89.5", use="home",
                                 actor=admin, now=NOW)
     assert unit.number == "A-1203" and unit.area == Decimal("89.50")
-    with pytest.raises(ValidationFailed, match="already exists") as caught:
+    with pytest.raises(ValidationFailed, match="本项目已有房号 A-1203") as caught:
         services.create_unit(site, building_id=building.id, number="A-1203", floor=None, area="10", use="home",
                              actor=admin, now=NOW)
     assert caught.value.field == "number"
@@ -85,7 +85,7 @@ def test_unit_number_is_normalised_and_unique_within_the_site(db, admin):
 def test_unit_number_must_start_with_its_building_code(db, admin):
     site = make_site()
     building = make_building(site, "B")
-    with pytest.raises(ValidationFailed, match="does not start with the code of building B"):
+    with pytest.raises(ValidationFailed, match="房号 A-101 不以楼栋编码 B 开头"):
         services.create_unit(site, building_id=building.id, number="A-101", floor=None, area="10", use="shop",
                              actor=admin, now=NOW)
 
@@ -114,10 +114,10 @@ def test_building_code_is_unique_within_site_and_fixed_once_it_has_units(db, adm
     site = make_site()
     building = services.create_building(site, code="ａ", name="A座", actor=admin, now=NOW)
     assert building.code == "A"
-    with pytest.raises(ValidationFailed, match="already has a building"):
+    with pytest.raises(ValidationFailed, match="本项目已有编码为 A 的楼栋"):
         services.create_building(site, code="A", name="Again", actor=admin, now=NOW)
     make_unit(building, "A-101")
-    with pytest.raises(ValidationFailed, match="cannot change"):
+    with pytest.raises(ValidationFailed, match="编码不能修改"):
         services.update_building(building, code="B", name="B座", actor=admin, now=NOW)
     services.update_building(building, code="A", name="A栋", actor=admin, now=NOW)
     assert audit("estate.building.update")[0].after == {"code": "A", "name": "A栋"}
@@ -128,7 +128,7 @@ def test_company_needs_a_valid_credit_code_unique_within_the_site(db, admin):
     company = services.create_customer(site, kind="company", name="示例科技有限公司", phone="0571-88886666",
                                        credit_code=GOOD_CODE.lower(), actor=admin, now=NOW)
     assert company.credit_code == GOOD_CODE
-    with pytest.raises(ValidationFailed, match="already belongs to 示例科技有限公司"):
+    with pytest.raises(ValidationFailed, match="已属于本项目的客户示例科技有限公司"):
         services.create_customer(site, kind="company", name="Copy", credit_code=GOOD_CODE, actor=admin, now=NOW)
     with pytest.raises(ValidationFailed) as caught:
         services.create_customer(site, kind="company", name="No code", actor=admin, now=NOW)
@@ -168,7 +168,7 @@ def test_owners_of_a_unit_must_not_overlap(db, admin):
     unit = make_unit(make_building(site, "A"), "A-101")
     first = make_customer(site, name="旧业主", unit=unit, role="owner", start_on=date(2020, 1, 1))
     second = make_customer(site, name="新业主")
-    with pytest.raises(ValidationFailed, match="旧业主 is already the Owner of this unit from 2020-01-01"):
+    with pytest.raises(ValidationFailed, match="旧业主已是该房号的业主（2020-01-01 至"):
         services.add_occupancy(unit, second, role="owner", start_on=date(2026, 4, 1), actor=admin, now=NOW)
     # a tenant alongside the owner is fine
     services.add_occupancy(unit, second, role="tenant", start_on=date(2026, 4, 1), actor=admin, now=NOW)
@@ -191,7 +191,7 @@ def test_occupancy_end_not_before_start_and_only_once(db, admin):
     unit = make_unit(make_building(site, "A"), "A-101")
     customer = make_customer(site, unit=unit, start_on=date(2024, 5, 1))
     occupancy = customer.occupancies[0]
-    with pytest.raises(ValidationFailed, match="end date"):
+    with pytest.raises(ValidationFailed, match="结束日期不能早于起始日期"):
         services.end_occupancy(occupancy, end_on=date(2024, 4, 30), actor=admin, now=NOW)
     services.end_occupancy(occupancy, end_on=date(2025, 4, 30), actor=admin, now=NOW)
     with pytest.raises(InvalidTransition):
@@ -204,7 +204,7 @@ def test_occupancy_needs_a_customer_of_the_same_site(db, admin):
     site = make_site()
     unit = make_unit(make_building(site, "A"), "A-101")
     stranger = make_customer(make_site())
-    with pytest.raises(ValidationFailed, match="same site"):
+    with pytest.raises(ValidationFailed, match="客户必须与房号属于同一项目"):
         services.add_occupancy(unit, stranger, role="owner", start_on=date(2024, 1, 1), actor=admin, now=NOW)
 
 

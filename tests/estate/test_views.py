@@ -83,7 +83,7 @@ def test_cashier_sees_the_whole_phone(db, login, estate):
 
 
 def test_admin_creates_a_customer_and_it_is_audited(db, login, estate):
-    client = login(make_user("admin"))
+    client = login(make_user("admin", locale="en"))
     response = client.post("/estate/customers/new", data={
         "site_id": estate["site"].id, "kind": "company", "name": "示例科技有限公司", "phone": "0571-88886666",
         "credit_code": GOOD_CODE, "note": ""})
@@ -94,7 +94,7 @@ def test_admin_creates_a_customer_and_it_is_audited(db, login, estate):
 
 
 def test_bad_credit_code_re_renders_with_the_message_next_to_the_field(db, login, estate):
-    client = login(make_user("admin"))
+    client = login(make_user("admin", locale="en"))
     response = client.post("/estate/customers/new", data={
         "site_id": estate["site"].id, "kind": "company", "name": "示例科技有限公司", "credit_code": "91350100M000100Y44"})
     assert response.status_code == 200
@@ -105,7 +105,7 @@ def test_bad_credit_code_re_renders_with_the_message_next_to_the_field(db, login
 
 
 def test_bad_area_re_renders_the_unit_form(db, login, estate):
-    client = login(make_user("admin"))
+    client = login(make_user("admin", locale="en"))
     response = client.post(f"/estate/sites/{estate['site'].id}/units/new", data={
         "building_id": estate["building"].id, "number": "A-1301", "floor": "13", "area": "12.345", "use": "home"})
     assert response.status_code == 200
@@ -133,7 +133,7 @@ def test_html_in_a_customer_name_is_escaped_on_every_page(db, login, estate):
 def test_owner_change_on_the_unit_page(db, login, estate):
     make_customer(estate["site"], name="李娜", phone="13900001111")
     db.session.commit()
-    client = login(make_user("admin"))
+    client = login(make_user("admin", locale="en"))
     url = f"/estate/units/{estate['unit'].id}/occupancies"
     refused = client.post(url, data={"customer": "13900001111", "role": "owner", "start_on": "2026-04-01", "billed": "y"})
     assert refused.status_code == 200
@@ -147,7 +147,7 @@ def test_owner_change_on_the_unit_page(db, login, estate):
 
 
 def test_unknown_customer_reference_is_shown_next_to_the_field(db, login, estate):
-    client = login(make_user("admin"))
+    client = login(make_user("admin", locale="en"))
     response = client.post(f"/estate/units/{estate['unit'].id}/occupancies",
                            data={"customer": "nobody", "role": "tenant", "start_on": "2026-04-01"})
     assert response.status_code == 200
@@ -156,7 +156,7 @@ def test_unknown_customer_reference_is_shown_next_to_the_field(db, login, estate
 
 def test_ending_an_occupancy_before_it_started_is_refused_with_a_message(db, login, estate):
     occupancy = estate["owner"].occupancies[0]
-    client = login(make_user("admin"))
+    client = login(make_user("admin", locale="en"))
     response = client.post(f"/estate/occupancies/{occupancy.id}/end", data={"end_on": "2019-12-31"})
     assert response.status_code == 200
     assert "The end date must not be before the start date." in text(response)
@@ -166,7 +166,7 @@ def test_ending_an_occupancy_before_it_started_is_refused_with_a_message(db, log
 
 
 def test_contact_is_added_and_edited_on_the_customer_page(db, login, estate):
-    client = login(make_user("admin"))
+    client = login(make_user("admin", locale="en"))
     customer_id = estate["owner"].id
     bad = client.post(f"/estate/customers/{customer_id}/contacts", data={"name": "李会计", "phone": "12"})
     assert bad.status_code == 200 and "is not a phone number" in error_next_to(text(bad), "phone")
@@ -194,7 +194,7 @@ def test_site_settings_page_saves_receipt_settings(db, login, estate):
 
 
 def test_site_settings_need_a_receipt_copy(db, login, estate):
-    client = login(make_user("admin"))
+    client = login(make_user("admin", locale="en"))
     response = client.post(f"/estate/sites/{estate['site'].id}/settings", data={
         "code": "SJ", "name": "世纪花园", "kind": "estate", "company_name": "X", "receipt_prefix": "SJ", "active": "y"})
     assert response.status_code == 200
@@ -209,7 +209,7 @@ def test_building_is_added_on_the_site_page(db, login, estate):
 
 
 def test_import_page_lists_row_problems_and_imports_nothing(db, login, estate):
-    client = login(make_user("admin"))
+    client = login(make_user("admin", locale="en"))
     content = "房号,面积,用途\r\nA-1301,abc,住宅\r\nA-1302,10,住宅\r\n".encode("gbk")
     response = client.post("/estate/import", data={"site_id": estate["site"].id, "kind": "units",
                                                    "file": (io.BytesIO(content), "units.csv")},
@@ -220,7 +220,7 @@ def test_import_page_lists_row_problems_and_imports_nothing(db, login, estate):
 
 
 def test_import_page_imports_a_good_file(db, login, estate):
-    client = login(make_user("admin"))
+    client = login(make_user("admin", locale="en"))
     content = "房号,面积,用途\r\nB-0101,50,商铺\r\n".encode()
     response = client.post("/estate/import", data={"site_id": estate["site"].id, "kind": "units",
                                                    "file": (io.BytesIO(content), "units.csv")},
@@ -248,4 +248,4 @@ def test_import_cli_prints_row_problems_and_fails(app, db, estate, tmp_path):
     path.write_bytes("名称,房号,起始日期\r\n李雷,Z-1,2020-01-01\r\n".encode())
     result = app.test_cli_runner().invoke(main, ["estate", "import-customers", "SJ", str(path)])
     assert result.exit_code == 1
-    assert "row 2: Unit Z-1 does not exist on this site. Import the units first." in result.output
+    assert "第 2 行：本项目没有房号 Z-1，请先导入房号。" in result.output
