@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from ..core.forms import DeskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
+
+from ..core.forms import DeskForm
 
 
 class AuditSearchForm(DeskForm):

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from ..core.forms import DeskForm
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..core.forms import DeskForm
 from .permissions import ROLE_LABELS, ROLES
 
 

@@ -1,13 +1,13 @@
 """Billing forms: shape only (required, lengths, choices, what an amount looks like).
 Whether a charge may be paid or a receipt voided is for the services to say."""
 from flask_babel import lazy_gettext as _l
-from ..core.forms import DeskForm
 from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from ..core.forms import DeskForm
 from ..core.money import AmountError, parse_amount
 from ..estate.models import UNIT_USES
 from .models import ALIPAY, BASES, CARD, CASH, FIXED_MONTH, METERED, ONE_OFF, PER_AREA_MONTH, TRANSFER, WECHAT

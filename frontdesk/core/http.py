@@ -24,3 +24,17 @@ def safe_next(target, default):
     if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return default
     return target
+
+
+MAX_ID = 2**31 - 1  # the largest id a database integer column holds on both databases
+
+
+def int_arg(name, default=None, *, minimum=1):
+    """An integer query parameter within what the database can compare; anything else is the default.
+    (?page=99999999999999999999 must not reach the database as an OFFSET it cannot hold.)"""
+    from flask import request
+
+    value = request.args.get(name, type=int)
+    if value is None or not minimum <= value <= MAX_ID:
+        return default
+    return value

@@ -4,11 +4,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 import sqlalchemy as sa
+from werkzeug.routing import IntegerConverter
 from sqlalchemy.orm import joinedload
 
 from ..extensions import babel, csrf, db, limiter, login_manager, migrate
 from . import templating
 from .db import configure_engine
+from .http import MAX_ID
 
 BLUEPRINTS = [
     ("frontdesk.auth", "/"),
@@ -38,11 +40,13 @@ def init_app(app):
 
     from importlib import import_module
 
+    app.url_map.converters["int"] = DatabaseId
     for name, prefix in BLUEPRINTS:
         module = import_module(name)
         app.register_blueprint(module.bp, url_prefix=None if prefix == "/" else prefix)
 
     register_error_pages(app)
+    app.before_request(refuse_nul_characters)
     app.after_request(security_headers)
 
     @app.get("/healthz")
@@ -110,6 +114,26 @@ def register_error_pages(app):
     def server_error(e):
         db.session.rollback()
         return page(500, _("Something went wrong"), _("The desk hit an unexpected error. Nothing was saved. Try again, and tell the administrator if it happens again."))
+
+
+class DatabaseId(IntegerConverter):
+    """<int:...> in a URL: an id the database can hold, so /receipts/99999999999999999999 is a 404
+    rather than an integer overflow in the driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def refuse_nul_characters():
+    """No one types a NUL character; PostgreSQL cannot store one and SQLite would keep it silently.
+    A request carrying one is answered 400 before any view sees it."""
+    from flask import abort
+
+    if any("\x00" in v for v in request.args.values()):
+        abort(400)
+    if request.method == "POST" and any("\x00" in v for values in request.form.listvalues() for v in values):
+        abort(400)
 
 
 def security_headers(response):

@@ -1,12 +1,12 @@
 """The shape of the estate forms; the rules behind them are in rules.py and services.py."""
 from flask_babel import lazy_gettext as _l
-from ..core.forms import DeskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..core.forms import DeskForm
 from . import rules
 from .models import CUSTOMER_KINDS, OCCUPANCY_ROLES, RECEIPT_COPIES, SITE_KINDS, UNIT_USES
 

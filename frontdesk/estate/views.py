@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..auth.permissions import ESTATE_MANAGE, ESTATE_VIEW, permission_required
 from ..core import clock
 from ..core.errors import DomainError, ImportRejected
-from ..core.http import show_error
+from ..core.http import int_arg, show_error
 from ..extensions import db
 from . import bp, queries, rules, services
 from .forms import (BuildingForm, ContactForm, CustomerCreateForm, CustomerForm, EndOccupancyForm, ImportForm,
@@ -25,8 +25,8 @@ def labels():
 
 def _list_args():
     """The site filter defaults to the desk the user works at; ?site= (empty) shows every site."""
-    site_id = request.args.get("site", type=int) if "site" in request.args else current_user.site_id
-    return site_id, request.args.get("q", "").strip(), request.args.get("page", 1, type=int)
+    site_id = int_arg("site") if "site" in request.args else current_user.site_id
+    return site_id, request.args.get("q", "").strip(), int_arg("page", 1)
 
 
 def _actor():
@@ -63,7 +63,7 @@ def unit(unit_id):
 @permission_required(ESTATE_MANAGE)
 def new_unit(site_id):
     site = db.get_or_404(Site, site_id)
-    form = UnitForm(building_id=request.args.get("building", type=int))
+    form = UnitForm(building_id=int_arg("building"))
     form.building_id.choices = choices(queries.building_choices(site.id))
     if form.validate_on_submit():
         try:
