@@ -40,7 +40,9 @@ def _current(query, today: date):
 
 def units_page(*, site_id=None, q="", use="", page=1, per_page=50):
     """Units matching a unit number or building (code or name), optionally of one use."""
-    query = sa.select(Unit).join(Building, Building.id == Unit.building_id).order_by(Unit.site_id, Unit.number)
+    # the order of the buildings' floor plans: 1-101, 1-102 … 1-1001, not 1-1001, 1-101
+    query = sa.select(Unit).join(Building, Building.id == Unit.building_id).order_by(
+        Unit.site_id, Building.code, Unit.floor, sa.func.length(Unit.number), Unit.number)
     if site_id:
         query = query.where(Unit.site_id == site_id)
     if use:
