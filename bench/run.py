@@ -2,19 +2,24 @@
 
 1. the fee lookup: the account page of a household in arrears, 8 concurrent clients;
 2. beside it, a bare Flask page doing one indexed query on the same database, same settings;
+   both loaded by Python threads and, when `wrk` is installed (apt-get install wrk), by wrk
+   through bench/rotate.lua: the targets are judged on wrk, which leaves the cores to the server;
 3. payment + receipt end to end: the payment form POSTed through the real view, then the receipt
    page it redirects to (one cashier at a time, then 8 at once);
 4. the receipt PDF against bare reportlab (bench/bench_pdf.py).
 
-    .venv/bin/python bench/run.py [--fresh] [--requests 2000] [--payments 200]
+    .venv/bin/python bench/run.py [--fresh] [--requests 2000] [--seconds 10] [--payments 200]
+                                  [--database-url postgresql+psycopg://...]
 
 The large site is made by bench/generate.py into bench/out/bench.db the first time (--fresh makes
 it again; payments use up arrears, so regenerate after a few runs). Results are printed and written
-to bench/out/results.md. Only 127.0.0.1 is ever contacted; every loop is bounded by a count."""
+to bench/out/results.md. Only 127.0.0.1 is ever contacted; every loop is bounded by a count and
+every wrk run by its seconds."""
 import argparse
 import http.client
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -35,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import generate  # noqa: E402
 
+WRK = shutil.which("wrk")
 GUNICORN = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--worker-class", "sync", "--preload",
             "--log-level", "warning"]
 
@@ -151,6 +157,31 @@ def load(port, paths, *, total, clients, cookies=None, warmup=100):
     return summary(latencies, total / wall)
 
 
+def wrk_load(port, paths, *, seconds, clients, cookies=None, warmup=2):
+    """The same GETs from wrk (bench/rotate.lua): a load generator in C takes far less of the two
+    cores than Python threads do, so its figures are closer to what the server alone can do."""
+    paths_file = OUT / f"paths-{port}.txt"
+    paths_file.write_text("\n".join(paths) + "\n")
+    cookie = "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())
+    try:
+        for duration in (warmup, seconds):
+            done = subprocess.run(
+                [WRK, "-t", "2", "-c", str(clients), "-d", f"{duration}s", "--timeout", "10s",
+                 "-s", str(ROOT / "bench" / "rotate.lua"), f"http://127.0.0.1:{port}", "--", str(paths_file), cookie],
+                capture_output=True, text=True, timeout=duration + 60)
+            line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
+            if line is None:
+                raise RuntimeError(f"wrk gave no result: {done.stdout[-1000:]} {done.stderr[-1000:]}")
+            results = {k: float(v) for k, v in (pair.split("=") for pair in line.split()[1:])}
+    finally:
+        paths_file.unlink()
+    if results["not_200"] or results["socket_errors"]:
+        raise RuntimeError(f"wrk: {results['not_200']:.0f} answers were not 200, "
+                           f"{results['socket_errors']:.0f} socket errors")
+    return {"n": int(results["n"]), "p50": results["p50"], "p95": results["p95"], "p99": results["p99"],
+            "mean": results["mean"], "rps": results["n"] / results["seconds"]}
+
+
 def summary(latencies, rps=None):
     ordered = sorted(latencies)
 
@@ -234,6 +265,7 @@ def main():
     parser.add_argument("--database-url", default=f"sqlite:///{OUT / 'bench.db'}")
     parser.add_argument("--fresh", action="store_true", help="make the large site again first")
     parser.add_argument("--requests", type=int, default=2000, help="GETs per page measured")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run, when wrk is installed")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--payments", type=int, default=200, help="payments per payment run")
     args = parser.parse_args()
@@ -258,13 +290,23 @@ def main():
     bare, bare_port = start(["--chdir", str(ROOT / "bench"), "bare_app:app"], {"BENCH_DATABASE_URL": url}, "/healthz")
     rows = []
     try:
-        cookies = login(desk_port, generate.CASHIER, generate.PASSWORD).cookies
-        lookup = load(desk_port, [f"/billing/accounts/{c}" for c in lookup_ids], total=args.requests,
-                      clients=args.clients, cookies=cookies)
-        rows.append(("fee lookup: account page in arrears", f"{args.clients} clients", lookup))
+        cashier = login(desk_port, generate.CASHIER, generate.PASSWORD)
+        # one page first: it puts the CSRF token into the session, which then no longer changes
+        cashier.request("GET", f"/billing/accounts/{lookup_ids[0]}")
+        cookies = cashier.cookies
+        lookup_paths = [f"/billing/accounts/{c}" for c in lookup_ids]
         bare_paths = [f"/units/{site_id}/{n}" for n in unit_numbers[:50]]
+        lookup = load(desk_port, lookup_paths, total=args.requests, clients=args.clients, cookies=cookies)
+        rows.append(("fee lookup: account page in arrears", f"{args.clients} clients, Python", lookup))
         yardstick = load(bare_port, bare_paths, total=args.requests, clients=args.clients)
-        rows.append(("bare Flask page, one indexed query", f"{args.clients} clients", yardstick))
+        rows.append(("bare Flask page, one indexed query", f"{args.clients} clients, Python", yardstick))
+        pairs = [("Python threads", lookup, yardstick)]
+        if WRK:
+            lookup_wrk = wrk_load(desk_port, lookup_paths, seconds=args.seconds, clients=args.clients, cookies=cookies)
+            rows.append(("fee lookup: account page in arrears", f"{args.clients} connections, wrk", lookup_wrk))
+            yardstick_wrk = wrk_load(bare_port, bare_paths, seconds=args.seconds, clients=args.clients)
+            rows.append(("bare Flask page, one indexed query", f"{args.clients} connections, wrk", yardstick_wrk))
+            pairs.insert(0, ("wrk", lookup_wrk, yardstick_wrk))
         post1, e2e1 = payments(desk_port, pay_ids[:args.payments], 1)
         rows.append(("payment POST (302)", "1 cashier", post1))
         rows.append(("payment POST + receipt page", "1 cashier", e2e1))
@@ -277,12 +319,12 @@ def main():
 
     pdf = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_pdf.py")], cwd=ROOT, capture_output=True,
                          text=True)
-    report = render(url, args, rows, lookup, yardstick, e2e1, pdf)
+    report = render(url, args, rows, pairs, e2e1, pdf)
     (OUT / "results.md").write_text(report)
     print(report)
 
 
-def render(url, args, rows, lookup, yardstick, e2e1, pdf):
+def render(url, args, rows, pairs, e2e1, pdf):
     lines = [f"Frontdesk web benchmarks, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
              f"{sa.engine.make_url(url).get_backend_name()}, gunicorn 2 sync workers --preload, "
              f"{os.cpu_count()} cores", "",
@@ -290,12 +332,16 @@ def render(url, args, rows, lookup, yardstick, e2e1, pdf):
     for name, load_, s in rows:
         lines.append(f"| {name} | {load_} | {s['n']} | {s['p50']:.1f} | {s['p95']:.1f} | {s['p99']:.1f} | "
                      f"{s['rps']:.0f} |")
-    share = lookup["rps"] / yardstick["rps"] * 100
-    lines += ["", "targets:",
-              f"- fee lookup p95 {lookup['p95']:.1f} ms (target ≤ 30 ms): {'met' if lookup['p95'] <= 30 else 'MISSED'}",
-              f"- fee lookup throughput {share:.0f}% of the bare page (target ≥ 40%): "
-              f"{'met' if share >= 40 else 'MISSED'}",
-              f"- payment + receipt p95 {e2e1['p95']:.1f} ms, one cashier (target ≤ 150 ms): "
+    lines += ["", "targets (the first load generator is the one they are judged on):"]
+    for generator, lookup, yardstick in pairs:
+        share = lookup["rps"] / yardstick["rps"] * 100
+        lines += [
+            f"- {generator}: fee lookup p95 {lookup['p95']:.1f} ms (target ≤ 30 ms): "
+            f"{'met' if lookup['p95'] <= 30 else 'MISSED'}",
+            f"- {generator}: fee lookup throughput {share:.0f}% of the bare page (target ≥ 40%): "
+            f"{'met' if share >= 40 else 'MISSED'}",
+        ]
+    lines += [f"- payment + receipt p95 {e2e1['p95']:.1f} ms, one cashier (target ≤ 150 ms): "
               f"{'met' if e2e1['p95'] <= 150 else 'MISSED'}",
               "", "bench/bench_pdf.py:", "```", (pdf.stdout or pdf.stderr).strip(), "```"]
     return "\n".join(lines) + "\n"

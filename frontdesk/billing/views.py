@@ -2,7 +2,7 @@
 from uuid import uuid4
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from ..auth.permissions import (
@@ -23,9 +23,17 @@ from .models import VOIDED, DayClose, FeeItem, Receipt
 INVALID = 422  # a form sent back with its errors
 
 
+_LABELS = {}  # by locale: translated once, not on every row of every page
+
+
 @bp.context_processor
 def method_labels():
-    return {"method_labels": dict(METHOD_CHOICES), "basis_labels": dict(BASIS_CHOICES)}
+    locale = get_locale()
+    labels = _LABELS.get(locale)
+    if labels is None:
+        labels = _LABELS[locale] = {"method_labels": {code: str(label) for code, label in METHOD_CHOICES},
+                                    "basis_labels": {code: str(label) for code, label in BASIS_CHOICES}}
+    return labels
 
 
 def _site():

@@ -1,5 +1,5 @@
 """Template filters and globals: one way to show money, dates and masked personal data."""
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
@@ -21,14 +21,30 @@ def day(value, fmt="medium"):
         return ""
     if isinstance(value, datetime):
         value = local(value).date()
-    return format_date(value, format="yyyy-MM-dd" if fmt == "iso" else fmt)
+    if fmt == "iso":
+        return value.isoformat()
+    return format_date(value, format=fmt)
+
+
+# Numeric patterns read the same in every locale: they are written straight from the Shanghai wall
+# time, without Babel's pattern machinery (17 µs a call; an account page lists twenty receipts).
+_NUMERIC_INSTANTS = {
+    "yyyy-MM-dd HH:mm": lambda t: t.isoformat(" ", "minutes"),
+    "yyyy-MM-dd HH:mm:ss": lambda t: t.isoformat(" ", "seconds"),
+    "HH:mm": lambda t: t.time().isoformat("minutes"),
+}
 
 
 def instant(value, fmt="yyyy-MM-dd HH:mm"):
     """An instant in Shanghai time, as the desk reads clocks."""
     if value is None:
         return ""
-    return format_datetime(value, format=fmt)
+    numeric = _NUMERIC_INSTANTS.get(fmt)
+    if numeric is None:
+        return format_datetime(value, format=fmt)
+    if value.tzinfo is None:  # as Babel reads a naive instant: UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return numeric(local(value).replace(tzinfo=None))
 
 
 def number(value):
@@ -66,7 +82,8 @@ def can_see_contact_details():
 
 
 def can(permission):
-    return current_user.is_authenticated and current_user.can(permission)
+    user = current_user._get_current_object()  # one look-up of the request's user, not two
+    return user.is_authenticated and user.can(permission)
 
 
 def install_gettext(env):
