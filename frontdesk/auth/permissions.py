@@ -34,6 +34,10 @@ CONTACT_DETAILS = "privacy.contact_details"  # see phone and ID numbers whole
 USERS_MANAGE = "users.manage"
 AUDIT_VIEW = "audit.view"
 REPORTS_VIEW = "reports.view"
+LATE_FEES_WAIVE = "late_fees.waive"  # waive all or part of a late fee (减免)
+DUNNING_VIEW = "dunning.view"  # payment and dunning notices, a customer's dunning history
+DUNNING_DELIVER = "dunning.deliver"  # record how a notice went out
+DUNNING_ISSUE = "dunning.issue"  # run the dunning batch, issue payment and dunning notices
 
 PERMISSION_LABELS = {
     FEES_VIEW: _l("Look up fees"),
@@ -47,16 +51,21 @@ PERMISSION_LABELS = {
     USERS_MANAGE: _l("Manage users and roles"),
     AUDIT_VIEW: _l("Search the audit log"),
     REPORTS_VIEW: _l("View reports"),
+    LATE_FEES_WAIVE: _l("Waive late fees"),
+    DUNNING_VIEW: _l("See payment and dunning notices"),
+    DUNNING_DELIVER: _l("Record the delivery of notices"),
+    DUNNING_ISSUE: _l("Issue payment and dunning notices"),
 }
 
 ROLE_PERMISSIONS = {
-    CLERK: {FEES_VIEW, ESTATE_VIEW},
-    CASHIER: {FEES_VIEW, FEES_COLLECT, ESTATE_VIEW, CONTACT_DETAILS},
+    CLERK: {FEES_VIEW, ESTATE_VIEW, DUNNING_VIEW, DUNNING_DELIVER},
+    CASHIER: {FEES_VIEW, FEES_COLLECT, ESTATE_VIEW, CONTACT_DETAILS, DUNNING_VIEW, DUNNING_DELIVER},
     STEWARD: {ESTATE_VIEW},
     ACCOUNT_MANAGER: {FEES_VIEW, ESTATE_VIEW, CONTACT_DETAILS},
     SUPERVISOR: {FEES_VIEW, RECEIPTS_VOID, DAYCLOSE_VIEW_ALL, ESTATE_VIEW, CONTACT_DETAILS,
-                 AUDIT_VIEW, REPORTS_VIEW, CHARGES_MANAGE},
-    PROJECT_MANAGER: {FEES_VIEW, DAYCLOSE_VIEW_ALL, ESTATE_VIEW, REPORTS_VIEW},
+                 AUDIT_VIEW, REPORTS_VIEW, CHARGES_MANAGE, DUNNING_VIEW, DUNNING_DELIVER, DUNNING_ISSUE,
+                 LATE_FEES_WAIVE},
+    PROJECT_MANAGER: {FEES_VIEW, DAYCLOSE_VIEW_ALL, ESTATE_VIEW, REPORTS_VIEW, DUNNING_VIEW},
     ADMIN: {ESTATE_VIEW, ESTATE_MANAGE, CHARGES_MANAGE, USERS_MANAGE, AUDIT_VIEW, CONTACT_DETAILS},
 }
 

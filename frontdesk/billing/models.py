@@ -128,6 +128,7 @@ class Payment(Base):
         sa.Index("ix_payment_cashier_day", "cashier_id", "business_on"),
         sa.Index("ix_payment_customer", "customer_id", "paid_at"),
         sa.Index("ix_payment_unit", "unit_id", "paid_at"),
+        sa.Index("ix_payment_site_day", "site_id", "business_on"),  # reports as of a past day
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -156,10 +156,13 @@ class OpenCharge:
     outstanding: Decimal
     due_on: date
     days_overdue: int
+    late_fee: object = None  # its LateFee as of the account's as-of date, when it carries one
+    late_fee_today: Decimal = ZERO  # what paying it today settles on top of the outstanding amount
 
     @property
     def fen(self) -> int:
-        return int(self.outstanding * 100)
+        """What ticking it adds to the payment, in fen: the outstanding amount and today's late fee."""
+        return int((self.outstanding + self.late_fee_today) * 100)
 
 
 @dataclass
@@ -171,6 +174,15 @@ class Account:
     overdue: Decimal
     prepayment: Decimal
     receipts: list
+    as_of: date | None = None  # the day the late fees are worked out to
+    late_fees: Decimal = ZERO  # as of that day
+    late_fees_today: Decimal = ZERO
+    not_yet_due: int = 0  # charges not yet past their due date on the as-of day
+
+    @property
+    def to_pay(self) -> Decimal:
+        """What settles the account today: everything due and today's late fees."""
+        return self.total_due + self.late_fees_today
 
 
 # The account page's statements are built once: on SQLite, building a select costs more than
@@ -209,8 +221,20 @@ def prepayment_balance(customer_id: int) -> Decimal:
     return db.session.scalar(_PREPAYMENT, {"customer_id": customer_id})
 
 
-def account(customer: Customer, today: date, *, history: int = 20) -> Account:
-    charges = open_charges(customer.id, today)
+def account(customer: Customer, today: date, *, history: int = 20, as_of: date | None = None) -> Account:
+    """The account page: open charges with their days overdue and late fees as of `as_of` (today
+    when not given), the totals, the prepayment balance and the latest receipts."""
+    from ..dunning.queries import late_fees_as_of  # dunning reads billing's models: imported when used
+
+    as_of = as_of or today
+    charges = open_charges(customer.id, as_of)
+    fees_today = late_fees_as_of(customer.site_id, today, customer_id=customer.id) if charges else {}
+    fees = fees_today if as_of == today or not charges else late_fees_as_of(customer.site_id, as_of,
+                                                                            customer_id=customer.id)
+    for c in charges:
+        c.late_fee = fees.get(c.id)
+        if c.id in fees_today:
+            c.late_fee_today = fees_today[c.id].amount
     receipts = db.session.execute(_RECENT_RECEIPTS, {"customer_id": customer.id, "history": history}).all()
     units = list(dict.fromkeys(db.session.scalars(_UNITS_HELD, {"customer_id": customer.id, "today": today})))
     for c in charges:
@@ -220,7 +244,10 @@ def account(customer: Customer, today: date, *, history: int = 20) -> Account:
         customer=customer, units=units, charges=charges,
         total_due=sum((c.outstanding for c in charges), ZERO),
         overdue=sum((c.outstanding for c in charges if c.days_overdue), ZERO),
-        prepayment=prepayment_balance(customer.id), receipts=receipts,
+        prepayment=prepayment_balance(customer.id), receipts=receipts, as_of=as_of,
+        late_fees=sum((c.late_fee.amount for c in charges if c.late_fee), ZERO),
+        late_fees_today=sum((c.late_fee_today for c in charges), ZERO),
+        not_yet_due=sum(1 for c in charges if c.due_on >= as_of),
     )
 
 

@@ -312,7 +312,17 @@ def take_payment(*, site, customer, charge_ids, method, amount, tendered=None, r
         if len(reference) > 64:
             raise ValidationFailed(_l("The reference is at most 64 characters."), field="reference")
     charges.sort(key=lambda c: (c.due_on, c.period, c.id))
-    applied, excess = rules.settle_oldest_first([(c.id, c.outstanding) for c in charges], amount)
+    fees = _late_fees(site, business_on, ids)
+    # each charge's late fee before its principal, as the Civil Code (art. 561) applies a payment
+    # to interest before the debt itself
+    owed = []
+    for c in charges:
+        if c.id in fees and fees[c.id].amount > 0:
+            owed.append((("late_fee", c.id), fees[c.id].amount))
+        owed.append((("charge", c.id), c.outstanding))
+    settled, excess = rules.settle_oldest_first(owed, amount)
+    applied = [(charge_id, part) for (kind, charge_id), part in settled if kind == "charge"]
+    fee_parts = {charge_id: part for (kind, charge_id), part in settled if kind == "late_fee"}
     if excess > 0 and not keep_prepayment:
         raise ValidationFailed(
             _l("The amount is %(excess)s more than the ticked charges. "
@@ -334,22 +344,72 @@ def take_payment(*, site, customer, charge_ids, method, amount, tendered=None, r
     if excess > 0:
         db.session.add(PrepaymentEntry(customer_id=customer.id, amount=excess, payment_id=payment.id,
                                        note="收款预存", at=now))
-    receipt = _issue_receipt(site, payment, [(by_id[i], part) for i, part in applied], actor=actor, now=now)
+    late_fees = _settle_late_fees(payment, charges, fees, fee_parts, {i for i, _ in applied})
+    principal = dict(applied)
+    receipt = _issue_receipt(site, payment, [(c, principal.get(c.id, ZERO)) for c in charges
+                                             if c.id in principal or c.id in late_fees],
+                             late_fees=late_fees, actor=actor, now=now)
     record("payment.take", actor=actor, now=now, obj=payment, summary=f"{receipt.number} {customer.name}",
            after={"receipt": receipt.number, "amount": amount, "method": method, "prepayment": excess,
-                  "charges": {str(i): part for i, part in applied}})
+                  "charges": {str(i): part for i, part in applied},
+                  "late_fees": {str(i): part for i, (_fee, part) in late_fees.items()}})
     return payment
 
 
-def _issue_receipt(site, payment, lines, *, actor, now) -> Receipt:
-    """Number the receipt from the site's counter (in this transaction: no gaps) and freeze what it prints."""
+def _late_fees(site, business_on, charge_ids):
+    """The late fees the ticked charges owe on the payment's business day, by charge id."""
+    from ..dunning.queries import late_fees_as_of  # dunning reads billing's models: imported when used
+
+    return late_fees_as_of(site.id, business_on, charge_ids=charge_ids) if charge_ids else {}
+
+
+def _settle_late_fees(payment, charges, fees, fee_parts, paid_ids) -> dict:
+    """Record the late fees this payment settles; charge id → (LateFee, part) for the receipt. A
+    charge whose fee was waived in full still shows it, at 0.00, on the receipt that pays it."""
+    from ..dunning.models import LateFeeSettlement
+
+    printed = {}
+    for c in charges:
+        fee = fees.get(c.id)
+        if fee is None:
+            continue
+        part = fee_parts.get(c.id, ZERO)
+        if part > 0:
+            db.session.add(LateFeeSettlement(charge_id=c.id, payment_id=payment.id, amount=part,
+                                             as_of=payment.business_on, days=fee.days,
+                                             description=fee.description[:200]))
+            printed[c.id] = (fee, part)
+        elif fee.waived > 0 and fee.amount == 0 and c.id in paid_ids:
+            printed[c.id] = (fee, ZERO)
+    db.session.flush()
+    return printed
+
+
+def _issue_receipt(site, payment, lines, *, late_fees=None, actor, now) -> Receipt:
+    """Number the receipt from the site's counter (in this transaction: no gaps) and freeze what it prints.
+
+    `lines` are (charge, principal paid) in the order printed; a charge in `late_fees` (charge id →
+    (LateFee, part)) is followed by its late-fee line, its label as the item."""
     year = payment.business_on.year
     seq = next_number(db.session, "receipt", site.code, year)
     number = rules.receipt_number(site.receipt_prefix, year, seq)
+    late_fees = late_fees or {}
     units = []
     for charge, _part in lines:
         if charge.unit.number not in units:
             units.append(charge.unit.number)
+    several_units = len(units) > 1
+    printed = []
+    for charge, part in lines:
+        if part > 0:
+            printed.append({"item": charge.fee_item.name, "period": charge.period,
+                            "description": _line_description(charge, several_units=several_units),
+                            "amount": rules.plain_amount(part)})
+        if charge.id in late_fees:
+            fee, fee_part = late_fees[charge.id]
+            text = f"{charge.unit.number} {fee.description}" if several_units else fee.description
+            printed.append({"item": fee.label, "period": charge.period, "description": text[:200],
+                            "amount": rules.plain_amount(fee_part)})
     snapshot = {
         "number": number,
         "site_name": site.name,
@@ -359,9 +419,7 @@ def _issue_receipt(site, payment, lines, *, actor, now) -> Receipt:
         "issued_at": clock.local(now).strftime("%Y-%m-%d %H:%M"),
         "payer": payment.payer_name,
         "units": ", ".join(units),
-        "lines": [{"item": charge.fee_item.name, "period": charge.period,
-                   "description": _line_description(charge, several_units=len(units) > 1),
-                   "amount": rules.plain_amount(part)} for charge, part in lines],
+        "lines": printed,
         "prepayment": rules.plain_amount(payment.prepayment),
         "total": rules.plain_amount(payment.amount),
         "total_figures": format_amount(payment.amount),

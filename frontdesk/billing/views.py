@@ -68,10 +68,15 @@ def lookup():
 
 
 def _account_page(customer, form, status=200):
-    acct = queries.account(customer, clock.business_day())
-    if not form.is_submitted() and acct.total_due:
-        form.amount.data = rules.plain_amount(acct.total_due)
-    return render_template("billing/account.html", acct=acct, form=form), status
+    today = clock.business_day()
+    as_of = rules.parse_day(request.args.get("as_of"), today)
+    if as_of is None:
+        flash(_("Give the day as YYYY-MM-DD; today is shown instead."), "warning")
+        as_of = today
+    acct = queries.account(customer, today, as_of=as_of)
+    if not form.is_submitted() and acct.to_pay:
+        form.amount.data = rules.plain_amount(acct.to_pay)
+    return render_template("billing/account.html", acct=acct, form=form, today=today), status
 
 
 @bp.get("/accounts/<int:customer_id>")

@@ -20,6 +20,7 @@ BLUEPRINTS = [
     ("frontdesk.dashboard", "/"),
     ("frontdesk.estate", "/estate"),
     ("frontdesk.billing", "/billing"),
+    ("frontdesk.dunning", "/dunning"),
     ("frontdesk.audit", "/audit"),
 ]
 
@@ -66,7 +67,7 @@ def import_models():
     """Import every models module, so metadata (and Alembic) sees every table."""
     from importlib import import_module
 
-    for name in ("core.numbering", "auth.models", "audit.models", "estate.models", "billing.models"):
+    for name in ("core.numbering", "auth.models", "audit.models", "estate.models", "billing.models", "dunning.models"):
         import_module(f"frontdesk.{name}")
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 07:12:10.000438
+Create Date: 2026-11-22 08:18:58.420731
 
 """
 from alembic import op
@@ -166,6 +166,92 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_day_close')),
     sa.UniqueConstraint('site_id', 'cashier_id', 'business_on', name=op.f('uq_day_close_site_id_cashier_id_business_on'))
     )
+    op.create_table('dunning_notice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=30), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('principal', sa.BigInteger(), nullable=False),
+    sa.Column('late_fee', sa.BigInteger(), nullable=False),
+    sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('deadline_on', sa.Date(), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('issued_by_id', sa.Integer(), nullable=True),
+    sa.Column('closed_on', sa.Date(), nullable=True),
+    sa.Column('batch', sa.String(length=32), nullable=False),
+    sa.Column('snapshot', sa.JSON(), nullable=False),
+    sa.CheckConstraint("status IN ('issued', 'delivered', 'paid', 'expired')", name=op.f('ck_dunning_notice_status_known')),
+    sa.CheckConstraint('deadline_on > issued_on', name=op.f('ck_dunning_notice_deadline_after_issue')),
+    sa.CheckConstraint('level BETWEEN 1 AND 3', name=op.f('ck_dunning_notice_level_known')),
+    sa.CheckConstraint('principal > 0 AND late_fee >= 0 AND total = principal + late_fee', name=op.f('ck_dunning_notice_total_adds_up')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_dunning_notice_customer_id_customer')),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['user.id'], name=op.f('fk_dunning_notice_issued_by_id_user')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_dunning_notice_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dunning_notice')),
+    sa.UniqueConstraint('site_id', 'number', name=op.f('uq_dunning_notice_site_id_number')),
+    sa.UniqueConstraint('site_id', 'year', 'seq', name=op.f('uq_dunning_notice_site_id_year_seq'))
+    )
+    with op.batch_alter_table('dunning_notice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dunning_notice_batch'), ['batch'], unique=False)
+        batch_op.create_index('ix_dunning_notice_customer', ['customer_id', 'issued_on'], unique=False)
+        batch_op.create_index('ix_dunning_notice_site_status', ['site_id', 'status', 'issued_on'], unique=False)
+
+    op.create_table('late_fee_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('fee_item_id', sa.Integer(), nullable=True),
+    sa.Column('label', sa.String(length=10), nullable=False),
+    sa.Column('daily_rate', sa.Numeric(precision=8, scale=6), nullable=False),
+    sa.Column('grace_days', sa.Integer(), nullable=False),
+    sa.Column('cap_percent', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("label IN ('违约金', '滞纳金')", name=op.f('ck_late_fee_rule_label_known')),
+    sa.CheckConstraint('cap_percent >= 0 AND cap_percent <= 100', name=op.f('ck_late_fee_rule_cap_in_range')),
+    sa.CheckConstraint('daily_rate >= 0 AND daily_rate <= 0.01', name=op.f('ck_late_fee_rule_rate_within_one_percent')),
+    sa.CheckConstraint('grace_days >= 0 AND grace_days <= 365', name=op.f('ck_late_fee_rule_grace_days_in_range')),
+    sa.ForeignKeyConstraint(['fee_item_id'], ['fee_item.id'], name=op.f('fk_late_fee_rule_fee_item_id_fee_item')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_late_fee_rule_site_id_site')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_late_fee_rule_updated_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_late_fee_rule')),
+    sa.UniqueConstraint('site_id', 'fee_item_id', name=op.f('uq_late_fee_rule_site_id_fee_item_id'))
+    )
+    with op.batch_alter_table('late_fee_rule', schema=None) as batch_op:
+        batch_op.create_index('uq_late_fee_rule_site_default', ['site_id'], unique=True, sqlite_where=sa.text('fee_item_id IS NULL'), postgresql_where=sa.text('fee_item_id IS NULL'))
+
+    op.create_table('payment_notice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('period', sa.String(length=7), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=30), nullable=False),
+    sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('issued_by_id', sa.Integer(), nullable=True),
+    sa.Column('batch', sa.String(length=32), nullable=False),
+    sa.Column('snapshot', sa.JSON(), nullable=False),
+    sa.CheckConstraint('total >= 0', name=op.f('ck_payment_notice_total_not_negative')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_payment_notice_customer_id_customer')),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['user.id'], name=op.f('fk_payment_notice_issued_by_id_user')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_payment_notice_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_notice')),
+    sa.UniqueConstraint('customer_id', 'period', name=op.f('uq_payment_notice_customer_id_period')),
+    sa.UniqueConstraint('site_id', 'number', name=op.f('uq_payment_notice_site_id_number')),
+    sa.UniqueConstraint('site_id', 'year', 'seq', name=op.f('uq_payment_notice_site_id_year_seq'))
+    )
+    with op.batch_alter_table('payment_notice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payment_notice_batch'), ['batch'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payment_notice_customer_id'), ['customer_id'], unique=False)
+
     op.create_table('unit',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
@@ -226,6 +312,24 @@ def upgrade():
         batch_op.create_index('ix_charge_site_status_due', ['site_id', 'status', 'due_on'], unique=False)
         batch_op.create_index('ix_charge_unit_status', ['unit_id', 'status'], unique=False)
 
+    op.create_table('notice_delivery',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('notice_id', sa.Integer(), nullable=False),
+    sa.Column('method', sa.String(length=20), nullable=False),
+    sa.Column('delivered_on', sa.Date(), nullable=False),
+    sa.Column('delivered_by_id', sa.Integer(), nullable=False),
+    sa.Column('recipient', sa.String(length=60), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('photo', sa.String(length=80), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("method IN ('handed_over', 'under_the_door', 'registered_mail', 'sms', 'email')", name=op.f('ck_notice_delivery_method_known')),
+    sa.ForeignKeyConstraint(['delivered_by_id'], ['user.id'], name=op.f('fk_notice_delivery_delivered_by_id_user')),
+    sa.ForeignKeyConstraint(['notice_id'], ['dunning_notice.id'], name=op.f('fk_notice_delivery_notice_id_dunning_notice')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user.id'], name=op.f('fk_notice_delivery_recorded_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_delivery')),
+    sa.UniqueConstraint('notice_id', name=op.f('uq_notice_delivery_notice_id'))
+    )
     op.create_table('occupancy',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -274,7 +378,56 @@ def upgrade():
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.create_index('ix_payment_cashier_day', ['cashier_id', 'business_on'], unique=False)
         batch_op.create_index('ix_payment_customer', ['customer_id', 'paid_at'], unique=False)
+        batch_op.create_index('ix_payment_site_day', ['site_id', 'business_on'], unique=False)
         batch_op.create_index('ix_payment_unit', ['unit_id', 'paid_at'], unique=False)
+
+    op.create_table('dunning_notice_charge',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('notice_id', sa.Integer(), nullable=False),
+    sa.Column('charge_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('outstanding', sa.BigInteger(), nullable=False),
+    sa.Column('late_fee', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['charge_id'], ['charge.id'], name=op.f('fk_dunning_notice_charge_charge_id_charge')),
+    sa.ForeignKeyConstraint(['notice_id'], ['dunning_notice.id'], name=op.f('fk_dunning_notice_charge_notice_id_dunning_notice')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dunning_notice_charge')),
+    sa.UniqueConstraint('charge_id', 'level', name=op.f('uq_dunning_notice_charge_charge_id_level'))
+    )
+    with op.batch_alter_table('dunning_notice_charge', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dunning_notice_charge_notice_id'), ['notice_id'], unique=False)
+
+    op.create_table('late_fee_settlement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('charge_id', sa.Integer(), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('days', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.CheckConstraint('amount > 0', name=op.f('ck_late_fee_settlement_amount_positive')),
+    sa.ForeignKeyConstraint(['charge_id'], ['charge.id'], name=op.f('fk_late_fee_settlement_charge_id_charge')),
+    sa.ForeignKeyConstraint(['payment_id'], ['payment.id'], name=op.f('fk_late_fee_settlement_payment_id_payment')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_late_fee_settlement')),
+    sa.UniqueConstraint('payment_id', 'charge_id', name=op.f('uq_late_fee_settlement_payment_id_charge_id'))
+    )
+    with op.batch_alter_table('late_fee_settlement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_late_fee_settlement_charge_id'), ['charge_id'], unique=False)
+
+    op.create_table('late_fee_waiver',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('charge_id', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('waived_on', sa.Date(), nullable=False),
+    sa.Column('waived_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('waived_by_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint('amount > 0', name=op.f('ck_late_fee_waiver_amount_positive')),
+    sa.ForeignKeyConstraint(['charge_id'], ['charge.id'], name=op.f('fk_late_fee_waiver_charge_id_charge')),
+    sa.ForeignKeyConstraint(['waived_by_id'], ['user.id'], name=op.f('fk_late_fee_waiver_waived_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_late_fee_waiver'))
+    )
+    with op.batch_alter_table('late_fee_waiver', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_late_fee_waiver_charge_id'), ['charge_id'], unique=False)
 
     op.create_table('meter_reading',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -378,8 +531,21 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_meter_reading_unit_id'))
 
     op.drop_table('meter_reading')
+    with op.batch_alter_table('late_fee_waiver', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_late_fee_waiver_charge_id'))
+
+    op.drop_table('late_fee_waiver')
+    with op.batch_alter_table('late_fee_settlement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_late_fee_settlement_charge_id'))
+
+    op.drop_table('late_fee_settlement')
+    with op.batch_alter_table('dunning_notice_charge', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dunning_notice_charge_notice_id'))
+
+    op.drop_table('dunning_notice_charge')
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.drop_index('ix_payment_unit')
+        batch_op.drop_index('ix_payment_site_day')
         batch_op.drop_index('ix_payment_customer')
         batch_op.drop_index('ix_payment_cashier_day')
 
@@ -389,6 +555,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_occupancy_customer_id'))
 
     op.drop_table('occupancy')
+    op.drop_table('notice_delivery')
     with op.batch_alter_table('charge', schema=None) as batch_op:
         batch_op.drop_index('ix_charge_unit_status')
         batch_op.drop_index('ix_charge_site_status_due')
@@ -402,6 +569,21 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_unit_building_id'))
 
     op.drop_table('unit')
+    with op.batch_alter_table('payment_notice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payment_notice_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_payment_notice_batch'))
+
+    op.drop_table('payment_notice')
+    with op.batch_alter_table('late_fee_rule', schema=None) as batch_op:
+        batch_op.drop_index('uq_late_fee_rule_site_default', sqlite_where=sa.text('fee_item_id IS NULL'), postgresql_where=sa.text('fee_item_id IS NULL'))
+
+    op.drop_table('late_fee_rule')
+    with op.batch_alter_table('dunning_notice', schema=None) as batch_op:
+        batch_op.drop_index('ix_dunning_notice_site_status')
+        batch_op.drop_index('ix_dunning_notice_customer')
+        batch_op.drop_index(batch_op.f('ix_dunning_notice_batch'))
+
+    op.drop_table('dunning_notice')
     op.drop_table('day_close')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_phone_last4'))

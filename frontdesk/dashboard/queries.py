@@ -1,0 +1,251 @@
+"""Report figures: arrears with ageing (and late fees) as of a day, and the collection rate by
+billing period and building. The page and the XLSX export read these functions and nothing else,
+so each figure has one definition:
+
+Arrears as of a day D (欠费, 账龄)
+    A charge is in arrears on D when its due date is before D and part of it is still unpaid on D.
+    "Unpaid on D" is its amount less what payments made on or before D (their business day) paid on
+    it: a payment made after D does not lower the arrears as of D, so a report for a past day does
+    not change when customers pay later. A voided receipt counts as never paid, also for the days
+    before it was voided. A partly paid charge is in arrears with its unpaid part only. Its age is
+    the whole days from its due date to D: 1–30 days in the first bucket (shown as 0–30), then
+    31–90, 91–180 and over 180. A charge belongs to the customer billed for it and to the building
+    of its unit.
+
+Late fees as of D
+    The late fee of each charge in arrears as dunning.queries.late_fees_as_of works it out (the
+    site's late-fee rules, settlements and waivers); this module adds them up and never computes one.
+
+Collection rate of a billing period (收缴率)
+    due = the amounts of every charge billed for that period (its 所属期间), whatever its due date;
+    collected = what payments made on or before D paid on those charges, including payments made
+    after the period ended (arrears recovered later raise the period's rate); rate = collected ÷ due,
+    in percent, rounded once to 0.01% half up. Prepayments kept on account and late fees count in
+    neither. Totals over several periods or buildings divide the summed amounts; rates are never
+    averaged.
+
+Everything is computed in SQL aggregates over the site's rows; only grouped rows reach Python."""
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from ..billing.models import COMPLETED, PAID, PARTIAL, UNPAID, Charge, Payment, PaymentLine
+from ..core.db import Money
+from ..core.money import from_fen, to_fen
+from ..estate.models import Building, Customer, Unit
+from ..extensions import db
+from . import rules
+
+ZERO = Decimal("0.00")
+
+
+def _money(expr):
+    """A SUM of fen, read back as Decimal yuan (0.00 when there are no rows)."""
+    return sa.type_coerce(sa.func.coalesce(sa.func.sum(expr), 0), Money())
+
+
+def buildings(site_id: int) -> list[Building]:
+    return list(db.session.scalars(sa.select(Building).where(Building.site_id == site_id).order_by(Building.code)))
+
+
+def _paid_after(site_id: int, as_of: date):
+    """Per charge: what completed payments of business days after `as_of` paid on it. On the day
+    itself this is empty, and ix_payment_site_day keeps it cheap for any day."""
+    # payments first, as a list: joined instead, SQLite may walk every line in charge order
+    payments = sa.select(Payment.id).where(Payment.site_id == site_id, Payment.status == COMPLETED,
+                                           Payment.business_on > as_of)
+    return (
+        sa.select(PaymentLine.charge_id.label("charge_id"), sa.func.sum(PaymentLine.amount).label("paid_later"))
+        .where(PaymentLine.payment_id.in_(payments))
+        .group_by(PaymentLine.charge_id)
+    ).cte("paid_later")
+
+
+def _owed_on(site_id: int, as_of: date):
+    """The charges in arrears on `as_of` with what each still owed that day (`owed`, in fen).
+
+    charge.paid is what completed payments paid so far, so the unpaid part on `as_of` is
+    amount − paid + what later payments paid. Two parts, so that each can use an index: charges
+    unpaid today, and charges paid in full today by a payment made after `as_of`."""
+    later = _paid_after(site_id, as_of)
+    owed = (Charge.amount - Charge.paid + sa.func.coalesce(later.c.paid_later, 0)).label("owed")
+    columns = (Charge.id.label("charge_id"), Charge.unit_id, Charge.customer_id, Charge.due_on, owed)
+    unpaid_now = (sa.select(*columns).outerjoin(later, later.c.charge_id == Charge.id)
+                  .where(Charge.site_id == site_id, Charge.status.in_((UNPAID, PARTIAL)), Charge.due_on < as_of))
+    paid_since = (sa.select(*columns).join(later, later.c.charge_id == Charge.id)
+                  .where(Charge.site_id == site_id, Charge.status == PAID, Charge.due_on < as_of))
+    return sa.union_all(unpaid_now, paid_since).subquery("owed")
+
+
+# --- arrears ---------------------------------------------------------------------------------------
+
+@dataclass
+class Ageing:
+    """Amounts in arrears per ageing bucket (in the order of rules.BUCKETS) and their late fees."""
+
+    buckets: list[Decimal] = field(default_factory=lambda: [ZERO] * len(rules.BUCKETS))
+    late_fee: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.buckets, ZERO)
+
+    @property
+    def total_with_late_fee(self) -> Decimal:
+        return self.total + self.late_fee
+
+
+@dataclass
+class ArrearsLine:
+    id: int
+    name: str
+    units: list[str] = field(default_factory=list)
+    ageing: Ageing = field(default_factory=Ageing)
+
+
+@dataclass
+class ArrearsReport:
+    as_of: date
+    building_id: int | None
+    with_late_fees: bool
+    by_building: list[ArrearsLine]
+    by_customer: list[ArrearsLine]
+    total: Ageing
+
+
+def arrears(site_id: int, as_of: date, *, building_id: int | None = None, with_late_fees: bool = True) -> ArrearsReport:
+    """Arrears of a site (or of one building) as of a day, by building and by customer, in ageing
+    buckets, with the late fees as of that day when asked. See the module's definitions.
+
+    One grouped statement per unit and customer; the late fees come per charge from the dunning
+    package and are added to the unit and customer of their charge. The groups are added up in
+    integer fen, and turned into Decimal yuan once at the end."""
+    owed = _owed_on(site_id, as_of)
+    sums = []
+    for earliest, latest in rules.bucket_bounds(as_of):
+        within = owed.c.due_on <= latest
+        if earliest is not None:
+            within = sa.and_(within, owed.c.due_on >= earliest)
+        sums.append(sa.func.coalesce(sa.func.sum(sa.case((within, owed.c.owed), else_=0)), 0))
+    # grouped by ids first, the names joined to the groups: grouping by the names costs more
+    groups = (sa.select(owed.c.unit_id, owed.c.customer_id, *[s.label(f"b{i}") for i, s in enumerate(sums)])
+              .group_by(owed.c.unit_id, owed.c.customer_id).subquery("groups"))
+    query = (sa.select(Unit.id, Unit.number, Unit.building_id, Customer.id, Customer.name,
+                       *[groups.c[f"b{i}"] for i in range(len(sums))])
+             .join(Unit, Unit.id == groups.c.unit_id).join(Customer, Customer.id == groups.c.customer_id))
+    if building_id is not None:
+        query = query.where(Unit.building_id == building_id)
+    rows = db.session.execute(query).all()
+
+    fees = _late_fees_by_unit_and_customer(site_id, as_of, owed, building_id) if with_late_fees and rows else {}
+    names = {b.id: b.name for b in buildings(site_id)}
+    width = len(rules.BUCKETS) + 1  # the buckets, then the late fee
+    per_building: dict[int, list[int]] = {}
+    per_customer: dict[int, tuple[str, list[str], list[int]]] = {}
+    total = [0] * width
+    for unit_id, number, b_id, customer_id, customer, *amounts in rows:
+        fen = [int(a) for a in amounts] + [fees.get((unit_id, customer_id), 0)]
+        sums_b = per_building.setdefault(b_id, [0] * width)
+        _, units, sums_c = per_customer.setdefault(customer_id, (customer, [], [0] * width))
+        for i, value in enumerate(fen):
+            sums_b[i] += value
+            sums_c[i] += value
+            total[i] += value
+        if number not in units:
+            units.append(number)
+    by_building = [ArrearsLine(b_id, names.get(b_id, ""), [], _ageing(fen)) for b_id, fen in per_building.items()]
+    by_customer = [ArrearsLine(c_id, name, sorted(units), _ageing(fen))
+                   for c_id, (name, units, fen) in per_customer.items()]
+    return ArrearsReport(
+        as_of=as_of, building_id=building_id, with_late_fees=with_late_fees,
+        by_building=sorted(by_building, key=lambda b: b.name),
+        by_customer=sorted(by_customer, key=lambda c: (-c.ageing.total_with_late_fee, c.name, c.id)),
+        total=_ageing(total))
+
+
+def _ageing(fen: list[int]) -> Ageing:
+    return Ageing([from_fen(f) for f in fen[:-1]], from_fen(fen[-1]))
+
+
+def _late_fees_by_unit_and_customer(site_id, as_of, owed, building_id) -> dict[tuple[int, int], int]:
+    """(unit id, customer id) → the late fees as of `as_of` of their charges in arrears, in fen."""
+    from ..dunning.queries import late_fees_as_of
+
+    fees = late_fees_as_of(site_id, as_of)
+    if not fees:
+        return {}
+    query = sa.select(owed.c.charge_id, owed.c.unit_id, owed.c.customer_id)
+    if building_id is not None:
+        query = query.join(Unit, Unit.id == owed.c.unit_id).where(Unit.building_id == building_id)
+    found: dict[tuple[int, int], int] = {}
+    for charge_id, unit_id, customer_id in db.session.execute(query):
+        fee = fees.get(charge_id)
+        if fee is not None and fee.amount:
+            found[(unit_id, customer_id)] = found.get((unit_id, customer_id), 0) + to_fen(fee.amount)
+    return found
+
+
+# --- collection rate -------------------------------------------------------------------------------
+
+@dataclass
+class Collection:
+    due: Decimal = ZERO
+    collected: Decimal = ZERO
+
+    @property
+    def rate(self) -> Decimal | None:
+        return rules.collection_rate(self.collected, self.due)
+
+    def add(self, due, collected):
+        self.due += due
+        self.collected += collected
+
+
+@dataclass
+class CollectionReport:
+    as_of: date
+    periods: list[str]
+    building_id: int | None
+    by_period: list[tuple[str, Collection]]
+    by_building: list[tuple[Building, Collection]]
+    cells: dict[tuple[int, str], Collection]  # (building id, period)
+    total: Collection
+
+
+def collection(site_id: int, periods: list[str], as_of: date, *, building_id: int | None = None) -> CollectionReport:
+    """The collection rate of each billing period in `periods` and of each building, counting the
+    payments made on or before `as_of`. See the module's definitions."""
+    first, last = periods[0], periods[-1]
+    billed = (sa.select(Charge.period, Unit.building_id, _money(Charge.amount), _money(Charge.paid))
+              .join(Unit, Unit.id == Charge.unit_id)
+              .where(Charge.site_id == site_id, Charge.period >= first, Charge.period <= last)
+              .group_by(Charge.period, Unit.building_id))
+    later = _paid_after(site_id, as_of)
+    paid_later = (sa.select(Charge.period, Unit.building_id, _money(later.c.paid_later))
+                  .select_from(later).join(Charge, Charge.id == later.c.charge_id).join(Unit, Unit.id == Charge.unit_id)
+                  .where(Charge.period >= first, Charge.period <= last)
+                  .group_by(Charge.period, Unit.building_id))
+    if building_id is not None:
+        billed = billed.where(Unit.building_id == building_id)
+        paid_later = paid_later.where(Unit.building_id == building_id)
+
+    cells: dict[tuple[int, str], Collection] = {}
+    for period, b_id, due, paid in db.session.execute(billed):
+        cells[(b_id, period)] = Collection(due, paid)
+    for period, b_id, amount in db.session.execute(paid_later):
+        cells[(b_id, period)].collected -= amount
+
+    site_buildings = [b for b in buildings(site_id) if building_id is None or b.id == building_id]
+    by_period = {p: Collection() for p in periods}
+    by_building = {b.id: Collection() for b in site_buildings}
+    total = Collection()
+    for (b_id, period), cell in cells.items():
+        by_period[period].add(cell.due, cell.collected)
+        by_building.setdefault(b_id, Collection()).add(cell.due, cell.collected)
+        total.add(cell.due, cell.collected)
+    return CollectionReport(
+        as_of=as_of, periods=periods, building_id=building_id, by_period=list(by_period.items()),
+        by_building=[(b, by_building[b.id]) for b in site_buildings if by_building[b.id].due],
+        cells=cells, total=total)

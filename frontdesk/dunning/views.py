@@ -1,0 +1,324 @@
+"""Late-fee rules, payment notices, dunning notices and collection visits: HTTP only."""
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..core import clock
+from ..core.errors import DomainError
+from ..core.http import show_error
+from ..extensions import db
+from . import bp, queries, services
+from ..auth.permissions import CHARGES_MANAGE, LATE_FEES_WAIVE, permission_required
+from ..billing.models import Charge, FeeItem
+from ..core.money import format_amount
+from .forms import LateFeeRuleForm, LateFeeRuleRemoveForm, WaiverForm
+from .models import LateFeeRule
+from ..auth.permissions import DUNNING_DELIVER, DUNNING_ISSUE, DUNNING_VIEW
+from ..auth.models import User
+from ..estate.models import Building, Customer
+from . import pdf
+from .forms import DeliveryForm, DunningRunForm, PaymentNoticeForm
+from .models import DunningNotice, PaymentNotice
+from flask_babel import lazy_gettext as _l
+
+INVALID = 422  # a form sent back with its errors
+
+
+# --- late fees -----------------------------------------------------------------------------------
+
+def _desk_site():
+    from ..billing.queries import desk_site
+
+    site = desk_site(current_user)
+    if site is None:
+        abort(404)
+    return site
+
+
+def _rules_page(form=None, status=200):
+    from ..billing.queries import fee_items
+
+    site = _desk_site()
+    items = fee_items(site.id)
+    form = form or LateFeeRuleForm()
+    form.fee_item.choices = [(0, _("Site default (every fee item without a rule of its own)"))] + [
+        (i.id, i.name) for i in items]
+    return render_template("dunning/late_fee_rules.html", rules=queries.late_fee_rule_list(site.id), form=form,
+                           remove_form=LateFeeRuleRemoveForm()), status
+
+
+@bp.get("/late-fee-rules")
+@permission_required(CHARGES_MANAGE)
+def late_fee_rules():
+    return _rules_page()
+
+
+@bp.post("/late-fee-rules")
+@permission_required(CHARGES_MANAGE)
+def late_fee_rule_save():
+    form = LateFeeRuleForm()
+    if not form.validate():
+        return _rules_page(form, INVALID)
+    site = _desk_site()
+    fee_item = db.session.get(FeeItem, form.fee_item.data) if form.fee_item.data else None
+    try:
+        services.save_late_fee_rule(site, fee_item=fee_item, label=form.label.data,
+                                    daily_rate_percent=form.daily_rate.data, grace_days=form.grace_days.data,
+                                    cap_percent=form.cap_percent.data, actor=current_user, now=clock.now())
+    except DomainError as e:
+        db.session.rollback()
+        show_error(form, e)
+        return _rules_page(form, INVALID)
+    db.session.commit()
+    flash(_("Late-fee rule saved."), "success")
+    return redirect(url_for(".late_fee_rules"))
+
+
+@bp.post("/late-fee-rules/<int:rule_id>/remove")
+@permission_required(CHARGES_MANAGE)
+def late_fee_rule_remove(rule_id):
+    rule = db.session.get(LateFeeRule, rule_id)
+    if rule is None or rule.site_id != _desk_site().id:
+        abort(404)
+    if LateFeeRuleRemoveForm().validate():
+        services.remove_late_fee_rule(rule, actor=current_user, now=clock.now())
+        db.session.commit()
+        flash(_("Late-fee rule removed."), "success")
+    return redirect(url_for(".late_fee_rules"))
+
+
+def _waiver_page(charge, form, status=200):
+    fee = queries.late_fees_as_of(charge.site_id, clock.business_day(), charge_ids=[charge.id]).get(charge.id)
+    return render_template("dunning/waive_late_fee.html", charge=charge, fee=fee, form=form), status
+
+
+def _charge_of_desk(charge_id):
+    charge = db.session.get(Charge, charge_id)
+    if charge is None or charge.site_id != _desk_site().id:
+        abort(404)
+    return charge
+
+
+@bp.get("/charges/<int:charge_id>/waive")
+@permission_required(LATE_FEES_WAIVE)
+def waive_late_fee(charge_id):
+    return _waiver_page(_charge_of_desk(charge_id), WaiverForm())
+
+
+@bp.post("/charges/<int:charge_id>/waive")
+@permission_required(LATE_FEES_WAIVE)
+def waive_late_fee_save(charge_id):
+    charge = _charge_of_desk(charge_id)
+    form = WaiverForm()
+    if not form.validate():
+        return _waiver_page(charge, form, INVALID)
+    try:
+        waiver = services.waive_late_fee(charge, form.amount.data, form.reason.data, actor=current_user,
+                                         now=clock.now())
+    except DomainError as e:
+        db.session.rollback()
+        show_error(form, e)
+        return _waiver_page(charge, form, INVALID)
+    db.session.commit()
+    flash(_("%(amount)s of the late fee waived.", amount=format_amount(waiver.amount)), "success")
+    return redirect(url_for("billing.account", customer_id=charge.customer_id))
+
+
+# --- dunning notices -----------------------------------------------------------------------------
+
+LEVEL_LABELS = {1: _l("First reminder"), 2: _l("Second reminder"), 3: _l("Final demand")}
+STATUS_LABELS = {"issued": _l("Issued"), "delivered": _l("Delivered"), "paid": _l("Paid"), "expired": _l("Expired")}
+REASON_LABELS = {"deadline_running": _l("The deadline of the last notice is still running."),
+                 "too_soon": _l("Too soon for the next level."),
+                 "final_given": _l("The final demand has been given for these arrears."),
+                 "below_minimum": _l("Owes less than the minimum amount.")}
+
+
+@bp.context_processor
+def dunning_labels():
+    return {"level_labels": LEVEL_LABELS, "notice_status_labels": STATUS_LABELS, "skip_reasons": REASON_LABELS,
+            "delivery_labels": dict(DeliveryForm.method.kwargs["choices"])}
+
+
+def _own(model, object_id):
+    """Get-or-404 within the desk's site: another site's notices do not exist here."""
+    obj = db.session.get(model, object_id)
+    if obj is None or obj.site_id != _desk_site().id:
+        abort(404)
+    return obj
+
+
+def _pdf_response(data, name):
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+
+
+@bp.get("/notices")
+@permission_required(DUNNING_VIEW)
+def notices():
+    from ..core.http import int_arg
+
+    status = request.args.get("status") if request.args.get("status") in services.NOTICE_TRANSITIONS else None
+    level = int_arg("level") if int_arg("level") in (1, 2, 3) else None
+    page = queries.dunning_notices(_desk_site().id, status=status, level=level, q=request.args.get("q", ""),
+                                   batch=request.args.get("batch", "")[:32] or None, page=int_arg("page", 1))
+    return render_template("dunning/notices.html", page=page, status=status, level=level,
+                           q=request.args.get("q", "")[:60], batch=request.args.get("batch", "")[:32])
+
+
+def _notice_page(notice, form=None, status=200):
+    form = form or DeliveryForm(delivered_on=clock.business_day(), delivered_by=current_user.id)
+    form.delivered_by.choices = [(u.id, u.full_name) for u in queries.site_staff(notice.site_id)]
+    return render_template("dunning/notice.html", notice=notice, s=notice.snapshot, form=form), status
+
+
+@bp.get("/notices/<int:notice_id>")
+@permission_required(DUNNING_VIEW)
+def notice(notice_id):
+    return _notice_page(_own(DunningNotice, notice_id))
+
+
+@bp.get("/notices/<int:notice_id>/pdf")
+@permission_required(DUNNING_VIEW)
+def notice_pdf(notice_id):
+    notice = _own(DunningNotice, notice_id)
+    return _pdf_response(pdf.render_dunning_notices([notice.snapshot]), notice.number)
+
+
+@bp.post("/notices/<int:notice_id>/delivery")
+@permission_required(DUNNING_DELIVER)
+def notice_delivery(notice_id):
+    notice = _own(DunningNotice, notice_id)
+    form = DeliveryForm()
+    form.delivered_by.choices = [(u.id, u.full_name) for u in queries.site_staff(notice.site_id)]
+    if not form.validate():
+        return _notice_page(notice, form, INVALID)
+    photo = form.photo.data.read(services.MAX_PHOTO_BYTES + 1) if form.photo.data else None
+    try:
+        services.record_delivery(notice, method=form.method.data, delivered_on=form.delivered_on.data,
+                                 delivered_by=db.session.get(User, form.delivered_by.data), recipient=form.recipient.data,
+                                 note=form.note.data, photo=photo, actor=current_user, now=clock.now())
+    except DomainError as e:
+        db.session.rollback()
+        show_error(form, e)
+        return _notice_page(db.session.get(DunningNotice, notice_id), form, INVALID)
+    db.session.commit()
+    flash(_("Delivery of notice %(number)s recorded.", number=notice.number), "success")
+    return redirect(url_for(".notice", notice_id=notice.id))
+
+
+@bp.get("/notices/<int:notice_id>/photo")
+@permission_required(DUNNING_VIEW)
+def notice_photo(notice_id):
+    from flask import send_file
+
+    path = services.delivery_photo_path(_own(DunningNotice, notice_id).delivery)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="image/png" if path.suffix == ".png" else "image/jpeg")
+
+
+@bp.get("/batches/<batch>/pdf")
+@permission_required(DUNNING_VIEW)
+def batch_pdf(batch):
+    found = queries.notices_of_batch(_desk_site().id, batch[:32])
+    if not found:
+        abort(404)
+    return _pdf_response(pdf.render_dunning_notices([n.snapshot for n in found]), f"dunning-{found[0].issued_on}")
+
+
+def _run_page(form, result=None, status=200):
+    return render_template("dunning/run.html", form=form, result=result), status
+
+
+@bp.route("/run", methods=["GET", "POST"])
+@permission_required(DUNNING_ISSUE)
+def run():
+    form = DunningRunForm(as_of=clock.business_day()) if request.method == "GET" else DunningRunForm()
+    if request.method == "GET":
+        return _run_page(form)
+    if not form.validate():
+        return _run_page(form, status=INVALID)
+    try:
+        result = services.run_dunning(_desk_site(), as_of=form.as_of.data, min_amount=form.min_amount.data,
+                                      min_days=form.min_days.data, deadline_days=form.deadline_days.data,
+                                      dry_run=form.preview.data, actor=current_user, now=clock.now())
+    except DomainError as e:
+        db.session.rollback()
+        show_error(form, e)
+        return _run_page(form, status=INVALID)
+    if result.dry_run:
+        db.session.rollback()
+        return _run_page(form, result)
+    db.session.commit()
+    if not result.notices:
+        flash(_("No customer is due a dunning notice as of %(day)s.", day=result.as_of.isoformat()), "info")
+        return _run_page(form, result)
+    flash(_("%(n)s dunning notices issued: print them now.", n=len(result.notices)), "success")
+    return redirect(url_for(".notices", batch=result.batch))
+
+
+@bp.get("/customers/<int:customer_id>")
+@permission_required(DUNNING_VIEW)
+def history(customer_id):
+    customer = _own(Customer, customer_id)
+    return render_template("dunning/history.html", customer=customer, notices=queries.dunning_history(customer.id),
+                           payment_notices=queries.payment_notices(customer.site_id, customer_id=customer.id))
+
+
+# --- payment notices -----------------------------------------------------------------------------
+
+def _payment_notices_page(form, status=200):
+    site = _desk_site()
+    form.building_id.choices = [(0, _("The whole site"))] + [(b.id, f"{b.code} {b.name}") for b in site.buildings]
+    batch = request.args.get("batch", "")[:32] or None
+    return render_template("dunning/payment_notices.html", form=form, batch=batch,
+                           notices=queries.payment_notices(site.id, batch=batch)), status
+
+
+@bp.get("/payment-notices")
+@permission_required(DUNNING_VIEW)
+def payment_notices():
+    from ..billing.rules import period_of
+
+    return _payment_notices_page(PaymentNoticeForm(period=period_of(clock.business_day())))
+
+
+@bp.post("/payment-notices")
+@permission_required(DUNNING_ISSUE)
+def payment_notices_issue():
+    form = PaymentNoticeForm()
+    _payment_notices_page(form)  # fills the building choices
+    if not form.validate():
+        return _payment_notices_page(form, INVALID)
+    building = _own(Building, form.building_id.data) if form.building_id.data else None
+    try:
+        result = services.issue_payment_notices(_desk_site(), period=form.period.data, building=building,
+                                                actor=current_user, now=clock.now())
+    except DomainError as e:
+        db.session.rollback()
+        show_error(form, e)
+        return _payment_notices_page(form, INVALID)
+    db.session.commit()
+    if not result.notices:
+        flash(_("Every customer owing for %(period)s has had the period's payment notice already.",
+                period=result.period), "info")
+        return redirect(url_for(".payment_notices"))
+    flash(_("%(n)s payment notices issued: print them now.", n=len(result.notices)), "success")
+    return redirect(url_for(".payment_notices", batch=result.batch))
+
+
+@bp.get("/payment-notices/<int:notice_id>/pdf")
+@permission_required(DUNNING_VIEW)
+def payment_notice_pdf(notice_id):
+    notice = _own(PaymentNotice, notice_id)
+    return _pdf_response(pdf.render_payment_notices([notice.snapshot]), notice.number)
+
+
+@bp.get("/payment-notices/batches/<batch>/pdf")
+@permission_required(DUNNING_VIEW)
+def payment_notice_batch_pdf(batch):
+    found = queries.payment_notices(_desk_site().id, batch=batch[:32], limit=None)
+    if not found:
+        abort(404)
+    found.sort(key=lambda n: n.seq)
+    return _pdf_response(pdf.render_payment_notices([n.snapshot for n in found]), f"payment-notices-{found[0].period}")
