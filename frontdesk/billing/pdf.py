@@ -195,7 +195,8 @@ def render_day_close(snapshot: dict) -> bytes:
     Snapshot keys (billing.queries.day_figures): company_name, site_name, cashier, business_on
     ("2026-03-31"), confirmed_at, count, first_number, last_number, totals_by_method ([{method,
     label, count, amount}]), total, receipts ([{number, payer, units, method_label, amount,
-    status}, optionally issued_at]), voids ([{number, amount, reason}, optionally voided_by]);
+    status}, optionally issued_at]), voids ([{number, amount, reason}, optionally voided_by]),
+    visits_out and visits_back ([{number, payer, collector, amount, status, reason}]) of collection visits;
     total_capitals if frozen, else read from total. Missing keys print blank."""
     s = snapshot
     footer_text = f"{s.get('company_name', '')}　收款日报　{s.get('cashier', '')}　{s.get('business_on', '')}"
@@ -288,6 +289,21 @@ def render_day_close(snapshot: dict) -> bytes:
     voids = [[v.get("number", ""), _amount(v.get("amount")), v.get("reason", ""), v.get("voided_by", "")]
              for v in void_list]
     _flow_table(flow, void_cols, voids, row_h=22, size=9, empty="无")
+
+    # receipts that left with collectors on visits (预约上门收费), and those that came back
+    visits_out, visits_back = s.get("visits_out") or [], s.get("visits_back") or []
+    if visits_out or visits_back:
+        _section_title(flow, "四、上门收费收据")
+        states = {"out": "外出未交回", "paid": "已收款", "unused": "未使用作废"}
+        visit_cols = [Column("收据号", 100, align="center", min_size=6.5), Column("方向", 50, align="center"),
+                      Column("客户", width - 390, min_size=6.5), Column("收费员", 70, align="center", min_size=6.5),
+                      Column("金额（元）", 80, align="right"), Column("状态", 90, min_size=6.5)]
+        visits = [[v.get("number", ""), "领出", v.get("payer", ""), v.get("collector", ""), _amount(v.get("amount")),
+                   states.get(v.get("status"), "")] for v in visits_out]
+        visits += [[v.get("number", ""), "交回", v.get("payer", ""), v.get("collector", ""), _amount(v.get("amount")),
+                    (states.get(v.get("status"), "") + (f"：{v['reason']}" if v.get("reason") else ""))[:40]]
+                   for v in visits_back]
+        _flow_table(flow, visit_cols, visits, row_h=20, size=8.5)
 
     # the handover: the cashier hands the money and this report to the supervisor
     y = flow.reserve(70) - 40

@@ -261,6 +261,7 @@ def day_close_for(site_id: int, cashier_id: int, day: date) -> DayClose | None:
 def day_figures(site: Site, cashier: User, day: date) -> dict:
     """The day close of one cashier: every receipt issued that business day, totals by method of
     those still valid, and the voided ones with their reasons. Shaped as the frozen snapshot."""
+    from ..dunning.queries import visit_receipts_of_day  # dunning reads billing's models: imported when used
     from .rules import METHOD_LABELS_ZH
 
     rows = db.session.execute(
@@ -276,6 +277,7 @@ def day_figures(site: Site, cashier: User, day: date) -> dict:
             by_method[r.method]["count"] += 1
             by_method[r.method]["amount"] += r.amount
             total += r.amount
+    visits_out, visits_back = visit_receipts_of_day(site.id, cashier.id, day)
     return {
         "site_name": site.name,
         "company_name": site.company_name,
@@ -294,6 +296,8 @@ def day_figures(site: Site, cashier: User, day: date) -> dict:
         "receipts": [{"number": r.number, "payer": r.payer_name, "units": (r.snapshot or {}).get("units", ""),
                       "method_label": METHOD_LABELS_ZH[r.method], "amount": rules.plain_amount(r.amount),
                       "status": r.status} for r in rows],
+        "visits_out": visits_out,
+        "visits_back": visits_back,
         "confirmed_at": None,
     }
 

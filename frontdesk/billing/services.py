@@ -250,14 +250,16 @@ def _payment_by_token(token):
 
 
 def take_payment(*, site, customer, charge_ids, method, amount, tendered=None, reference="", keep_prepayment=False,
-                 request_token, actor, now) -> Payment:
+                 request_token, actor, now, receipt_number=None, late_fees_on=None) -> Payment:
     """Take a payment for ticked charges of one customer and issue its receipt.
 
     The amount settles the ticked charges oldest first (the last may stay partly paid); an excess is
     kept as prepayment only when asked. A request token already used returns that payment, so a
     double-submitted form makes one payment. Raises InvalidTransition when a charge is already paid
     or the cashier's day is closed, ValidationFailed for bad amounts, a missing reference, cash below
-    the amount or charges of another customer. Audited as payment.take."""
+    the amount or charges of another customer. `receipt_number` (year, seq) is a number already taken
+    from the receipt counter (a receipt that went out with a collector); `late_fees_on` the day its late
+    fees were worked out for (the visit day), when not the payment's day. Audited as payment.take."""
     if not actor.can(FEES_COLLECT):
         raise NotAllowed(_l("Your roles do not allow taking payments."))
     token = (request_token or "").strip()
@@ -312,7 +314,7 @@ def take_payment(*, site, customer, charge_ids, method, amount, tendered=None, r
         if len(reference) > 64:
             raise ValidationFailed(_l("The reference is at most 64 characters."), field="reference")
     charges.sort(key=lambda c: (c.due_on, c.period, c.id))
-    fees = _late_fees(site, business_on, ids)
+    fees = _late_fees(site, late_fees_on or business_on, ids)
     # each charge's late fee before its principal, as the Civil Code (art. 561) applies a payment
     # to interest before the debt itself
     owed = []
@@ -348,7 +350,7 @@ def take_payment(*, site, customer, charge_ids, method, amount, tendered=None, r
     principal = dict(applied)
     receipt = _issue_receipt(site, payment, [(c, principal.get(c.id, ZERO)) for c in charges
                                              if c.id in principal or c.id in late_fees],
-                             late_fees=late_fees, actor=actor, now=now)
+                             late_fees=late_fees, reserved=receipt_number, actor=actor, now=now)
     record("payment.take", actor=actor, now=now, obj=payment, summary=f"{receipt.number} {customer.name}",
            after={"receipt": receipt.number, "amount": amount, "method": method, "prepayment": excess,
                   "charges": {str(i): part for i, part in applied},
@@ -385,13 +387,16 @@ def _settle_late_fees(payment, charges, fees, fee_parts, paid_ids) -> dict:
     return printed
 
 
-def _issue_receipt(site, payment, lines, *, late_fees=None, actor, now) -> Receipt:
+def _issue_receipt(site, payment, lines, *, late_fees=None, reserved=None, actor, now) -> Receipt:
     """Number the receipt from the site's counter (in this transaction: no gaps) and freeze what it prints.
 
     `lines` are (charge, principal paid) in the order printed; a charge in `late_fees` (charge id →
     (LateFee, part)) is followed by its late-fee line, its label as the item."""
-    year = payment.business_on.year
-    seq = next_number(db.session, "receipt", site.code, year)
+    if reserved:
+        year, seq = reserved
+    else:
+        year = payment.business_on.year
+        seq = next_number(db.session, "receipt", site.code, year)
     number = rules.receipt_number(site.receipt_prefix, year, seq)
     late_fees = late_fees or {}
     units = []

@@ -42,7 +42,11 @@ def run_dunning(site_code, as_of, min_amount, min_days, deadline_days, dry_run, 
         for c in result.due:
             click.echo(f"  level {c.level}  {c.customer}  {c.principal} + {c.late_fee} = {c.total}")
     else:
-        data = pdf.render_dunning_notices([n.snapshot for n in result.notices]) if pdf_path and result.notices else None
+        data = None
+        if pdf_path and result.notices:
+            data = pdf.render_dunning_notices([n.snapshot for n in result.notices],
+                                              reprint=services.print_notices(result.notices, actor=None,
+                                                                             now=clock.now()))
         db.session.commit()
         click.echo(f"{day}: {len(result.notices)} dunning notices issued")
         for n in result.notices:

@@ -5,6 +5,9 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..core.forms import DeskForm
+from wtforms import HiddenField, RadioField, SelectMultipleField, TimeField
+
+from ..billing.forms import METHOD_CHOICES
 
 
 # --- late fees -----------------------------------------------------------------------------------
@@ -56,3 +59,33 @@ class DeliveryForm(DeskForm):
 class PaymentNoticeForm(DeskForm):
     period = StringField(_l("Billing period"), validators=[DataRequired(), Length(max=7)])
     building_id = SelectField(_l("Building"), coerce=int, validate_choice=False)  # 0: the whole site
+
+
+# --- collection visits ---------------------------------------------------------------------------
+
+class VisitBookForm(DeskForm):
+    charge_ids = SelectMultipleField(_l("Charges to collect"), coerce=int, validate_choice=False)
+    collector = SelectField(_l("Collector"), coerce=int, validate_choice=False)
+    visit_on = DateField(_l("Visit day"), validators=[InputRequired()])
+    visit_time = TimeField(_l("Time"), validators=[InputRequired()])
+    address = StringField(_l("Where"), validators=[Optional(), Length(max=200)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+
+class VisitHandOverForm(DeskForm):
+    signed_by = StringField(_l("Collector's signature (their full name)"), validators=[DataRequired(), Length(max=60)])
+
+
+class VisitSettleForm(DeskForm):
+    method = RadioField(_l("Method"), choices=METHOD_CHOICES, default="cash", validators=[InputRequired()])
+    tendered = StringField(_l("Cash handed over"), validators=[Optional(), Length(max=20)])
+    reference = StringField(_l("Reference (POS slip or transaction number)"), validators=[Optional(), Length(max=64)])
+    request_token = HiddenField(validators=[DataRequired(), Length(max=64)])
+
+
+class VisitReturnForm(DeskForm):
+    reason = StringField(_l("Why it came back unused"), validators=[DataRequired(), Length(max=200)])
+
+
+class VisitCancelForm(DeskForm):
+    """The cancel button of a booked visit: only the CSRF token."""

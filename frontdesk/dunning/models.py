@@ -16,6 +16,9 @@ DUNNING_LEVELS = (FIRST_REMINDER, SECOND_REMINDER, FINAL_DEMAND)
 
 NOTICE_ISSUED, NOTICE_DELIVERED, NOTICE_PAID, NOTICE_EXPIRED = "issued", "delivered", "paid", "expired"
 NOTICE_STATUSES = (NOTICE_ISSUED, NOTICE_DELIVERED, NOTICE_PAID, NOTICE_EXPIRED)
+# Only what happened to the paper is stored; paid and expired follow the money and the calendar and
+# are derived when read (rules.notice_status), so a voided receipt reopens a notice by itself.
+NOTICE_RECORDED_STATUSES = (NOTICE_ISSUED, NOTICE_DELIVERED)
 
 HANDED_OVER, UNDER_THE_DOOR, REGISTERED_MAIL, BY_SMS, BY_EMAIL = (
     "handed_over", "under_the_door", "registered_mail", "sms", "email")
@@ -48,6 +51,8 @@ class PaymentNotice(Base):
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     batch: Mapped[str] = mapped_column(sa.String(32), index=True)  # the run that issued it: printed together
     snapshot: Mapped[dict] = mapped_column(sa.JSON)
+    printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the original print; later ones are reprints
+    reprints: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
     customer = relationship("Customer")
     issued_by = relationship("User")
@@ -56,13 +61,14 @@ class PaymentNotice(Base):
 class DunningNotice(Base):
     """A dunning notice (催款通知书): the formal demand with the frozen arrears, the late fee as of
     the issue date and the rule that produced it, the total and a deadline. Status: issued →
-    delivered → paid / expired. A voided or changed charge never changes what the notice says."""
+    delivered → paid / expired, the last two derived when read (queries.notice_statuses). A
+    voided or changed charge never changes what the notice says."""
 
     __tablename__ = "dunning_notice"
     __table_args__ = (
         sa.UniqueConstraint("site_id", "year", "seq"),
         sa.UniqueConstraint("site_id", "number"),
-        sa.CheckConstraint(sa.column("status").in_(NOTICE_STATUSES), name="status_known"),
+        sa.CheckConstraint(sa.column("status").in_(NOTICE_RECORDED_STATUSES), name="status_known"),
         sa.CheckConstraint("level BETWEEN 1 AND 3", name="level_known"),
         sa.CheckConstraint("deadline_on > issued_on", name="deadline_after_issue"),
         sa.CheckConstraint("principal > 0 AND late_fee >= 0 AND total = principal + late_fee", name="total_adds_up"),
@@ -77,7 +83,7 @@ class DunningNotice(Base):
     seq: Mapped[int] = mapped_column(sa.Integer)
     number: Mapped[str] = mapped_column(sa.String(30))  # CK2026-000007
     level: Mapped[int] = mapped_column(sa.Integer)
-    status: Mapped[str] = mapped_column(sa.String(10), default=NOTICE_ISSUED)
+    status: Mapped[str] = mapped_column(sa.String(10), default=NOTICE_ISSUED)  # issued or delivered
     principal: Mapped[Decimal] = mapped_column(Money)  # what the listed charges still owed on the issue date
     late_fee: Mapped[Decimal] = mapped_column(Money)
     total: Mapped[Decimal] = mapped_column(Money)
@@ -85,9 +91,10 @@ class DunningNotice(Base):
     deadline_on: Mapped[date] = mapped_column(sa.Date)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))  # None: the scheduled run
-    closed_on: Mapped[date | None] = mapped_column(sa.Date)  # when it became paid or expired
     batch: Mapped[str] = mapped_column(sa.String(32), index=True)  # the run that issued it: printed together
     snapshot: Mapped[dict] = mapped_column(sa.JSON)
+    printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the original print; later ones are reprints
+    reprints: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
     customer = relationship("Customer")
     issued_by = relationship("User")
@@ -211,3 +218,75 @@ class LateFeeWaiver(Base):
 
     charge = relationship("Charge")
     waived_by = relationship("User")
+
+
+# --- collection visits ---------------------------------------------------------------------------
+
+# booked → out (the receipt left with the collector) → paid | unused; a booked visit may be cancelled
+VISIT_BOOKED, VISIT_OUT, VISIT_PAID, VISIT_UNUSED, VISIT_CANCELLED = "booked", "out", "paid", "unused", "cancelled"
+VISIT_STATUSES = (VISIT_BOOKED, VISIT_OUT, VISIT_PAID, VISIT_UNUSED, VISIT_CANCELLED)
+
+
+class CollectionVisit(Base):
+    """A collection visit (预约上门收费): a collector takes a customer's receipt to them on a booked day.
+
+    The receipt is numbered from the fee desk's receipt counter when it leaves the office and frozen
+    then; the collector's signature is recorded. It comes back paid (the payment and its receipt, under
+    the same number, are the receiving cashier's) or unused (voided here, the number kept)."""
+
+    __tablename__ = "collection_visit"
+    __table_args__ = (
+        sa.UniqueConstraint("site_id", "receipt_year", "receipt_seq"),
+        sa.CheckConstraint(sa.column("status").in_(VISIT_STATUSES), name="status_known"),
+        sa.CheckConstraint("total > 0", name="total_positive"),
+        sa.Index("ix_collection_visit_site_status", "site_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customer.id"), index=True)
+    collector_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    visit_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    visit_on: Mapped[date] = mapped_column(sa.Date)
+    address: Mapped[str] = mapped_column(sa.String(200), default="")
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    total: Mapped[Decimal] = mapped_column(Money)  # principal and late fees as of the visit day
+    status: Mapped[str] = mapped_column(sa.String(10), default=VISIT_BOOKED)
+    booked_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    booked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    receipt_year: Mapped[int | None] = mapped_column(sa.Integer)
+    receipt_seq: Mapped[int | None] = mapped_column(sa.Integer)
+    receipt_number: Mapped[str | None] = mapped_column(sa.String(30), unique=True)
+    snapshot: Mapped[dict | None] = mapped_column(sa.JSON)
+    signed_by: Mapped[str | None] = mapped_column(sa.String(60))  # the name the collector signed with
+    handed_over_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handed_over_on: Mapped[date | None] = mapped_column(sa.Date)
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_on: Mapped[date | None] = mapped_column(sa.Date)
+    payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payment.id"), unique=True)
+    void_reason: Mapped[str | None] = mapped_column(sa.String(200))
+
+    customer = relationship("Customer")
+    collector = relationship("User", foreign_keys=[collector_id])
+    booked_by = relationship("User", foreign_keys=[booked_by_id])
+    handed_over_by = relationship("User", foreign_keys=[handed_over_by_id])
+    closed_by = relationship("User", foreign_keys=[closed_by_id])
+    lines: Mapped[list["CollectionVisitCharge"]] = relationship(order_by="CollectionVisitCharge.id")
+
+
+class CollectionVisitCharge(Base):
+    """A charge a collection visit collects: what it owed and its late fee as of the visit day."""
+
+    __tablename__ = "collection_visit_charge"
+    __table_args__ = (sa.UniqueConstraint("visit_id", "charge_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("collection_visit.id"), index=True)
+    charge_id: Mapped[int] = mapped_column(sa.ForeignKey("charge.id"), index=True)
+    principal: Mapped[Decimal] = mapped_column(Money)
+    late_fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    late_fee_label: Mapped[str] = mapped_column(sa.String(10), default="")  # 违约金 or 滞纳金, as the rule says
+
+    charge = relationship("Charge")

@@ -26,8 +26,10 @@ def _amount(value) -> str:
 
 
 def render_dunning_notices(snapshots, *, reprint=False) -> bytes:
-    """Dunning notices, one after the other, each from its first page; `reprint` marks them 补打."""
+    """Dunning notices, one after the other, each from its first page; `reprint` (one flag for all,
+    or one per notice) marks them 补打."""
     snapshots = list(snapshots)
+    marks = _marks(reprint, len(snapshots))
     first = snapshots[0] if snapshots else {}
     title = first.get("number", "") if len(snapshots) == 1 else f"催款通知书 {len(snapshots)} 份"
     doc = Document(A4_PORTRAIT, title=title, author=first.get("company_name", ""), subject="催款通知书",
@@ -35,13 +37,14 @@ def render_dunning_notices(snapshots, *, reprint=False) -> bytes:
     for index, s in enumerate(snapshots):
         if index:
             doc.new_page()
-        _draw_dunning_notice(doc, s, reprint=reprint)
+        _draw_dunning_notice(doc, s, reprint=marks[index])
     return doc.finish()
 
 
 def render_payment_notices(snapshots, *, reprint=False) -> bytes:
     """Payment notices, one customer per page (more when the list of charges is long)."""
     snapshots = list(snapshots)
+    marks = _marks(reprint, len(snapshots))
     first = snapshots[0] if snapshots else {}
     title = first.get("number", "") if len(snapshots) == 1 else f"缴款通知书 {len(snapshots)} 份"
     doc = Document(A4_PORTRAIT, title=title, author=first.get("company_name", ""), subject="缴款通知书",
@@ -49,8 +52,12 @@ def render_payment_notices(snapshots, *, reprint=False) -> bytes:
     for index, s in enumerate(snapshots):
         if index:
             doc.new_page()
-        _draw_payment_notice(doc, s, reprint=reprint)
+        _draw_payment_notice(doc, s, reprint=marks[index])
     return doc.finish()
+
+
+def _marks(reprint, count) -> list[bool]:
+    return list(reprint) if isinstance(reprint, (list, tuple)) else [bool(reprint)] * count
 
 
 # --- pieces both notices share -------------------------------------------------------------------

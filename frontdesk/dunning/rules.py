@@ -75,6 +75,18 @@ def due_level(charge_ids, past_notices, as_of: date):
     return level, wanted
 
 
+def notice_status(recorded: str, owing: bool, deadline_on: date, today: date) -> str:
+    """What a dunning notice reads today: "paid" once none of its charges is owed any more (even
+    after the deadline), "expired" once its deadline has passed with money still owed, otherwise
+    what happened to the paper ("issued" or "delivered"). Derived on every read rather than stored,
+    so a late payment closes a notice and a voided receipt reopens it without anything updating it."""
+    if not owing:
+        return "paid"
+    if deadline_on < today:
+        return "expired"
+    return recorded
+
+
 def wording(level: int, *, as_of: date, deadline_on: date, label: str, previous: date | None = None) -> str:
     return LEVEL_WORDING_ZH[level].format(as_of=chinese_date(as_of), deadline=chinese_date(deadline_on),
                                           label=label, previous=chinese_date(previous) if previous else "")

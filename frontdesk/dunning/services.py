@@ -22,19 +22,22 @@ from ..estate.models import Site
 from ..extensions import db
 from . import queries, rules
 from .models import (
-    DELIVERY_METHODS, NOTICE_DELIVERED, NOTICE_EXPIRED, NOTICE_ISSUED, NOTICE_PAID, DunningNotice,
+    DELIVERY_METHODS, NOTICE_DELIVERED, NOTICE_ISSUED, DunningNotice,
     DunningNoticeCharge, NoticeDelivery, PaymentNotice,
 )
 from .models import LATE_FEE_LABELS, LateFeeRule, LateFeeWaiver
+from .models import (
+    VISIT_BOOKED, VISIT_CANCELLED, VISIT_OUT, VISIT_PAID, VISIT_UNUSED, CollectionVisit, CollectionVisitCharge,
+)
 
 
 # --- dunning notices -----------------------------------------------------------------------------
 
+# Only the paper's own history is recorded; paid and expired are read from the money and the
+# calendar (rules.notice_status), never written.
 NOTICE_TRANSITIONS = {
-    NOTICE_ISSUED: {NOTICE_DELIVERED, NOTICE_PAID, NOTICE_EXPIRED},
-    NOTICE_DELIVERED: {NOTICE_PAID, NOTICE_EXPIRED},
-    NOTICE_PAID: set(),
-    NOTICE_EXPIRED: set(),
+    NOTICE_ISSUED: {NOTICE_DELIVERED},
+    NOTICE_DELIVERED: set(),
 }
 MAX_DEADLINE_DAYS = 90
 MAX_MIN_DAYS = 3650
@@ -42,15 +45,13 @@ DEFAULT_LATE_FEE_LABEL = "违约金"
 HOW_TO_PAY_ZH = "可到物业服务中心前台以现金、银行卡、微信或支付宝缴纳，或银行转账（请在附言中注明房号）。"
 
 
-def _move_notice(notice, to, *, actor, now, closed_on=None):
+def _move_notice(notice, to, *, actor, now):
     """The one place a dunning notice changes status. Audited as dunning_notice.<status>."""
     before = notice.status
     if to not in NOTICE_TRANSITIONS[before]:
         raise InvalidTransition(_l("Notice %(number)s is %(status)s and cannot change that way."),
                                 number=notice.number, status=before)
     notice.status = to
-    if to in (NOTICE_PAID, NOTICE_EXPIRED):
-        notice.closed_on = closed_on
     db.session.flush()
     record(f"dunning_notice.{to}", actor=actor, now=now, obj=notice, summary=notice.number,
            before={"status": before}, after={"status": to})
@@ -61,19 +62,6 @@ def _lock_site(site):
     issued. (FOR NO KEY UPDATE on PostgreSQL, so inserts referring to the site are not blocked;
     SQLite already holds its write lock since BEGIN IMMEDIATE.)"""
     db.session.execute(sa.select(Site.id).where(Site.id == site.id).with_for_update(key_share=True))
-
-
-def refresh_notice_statuses(site, *, today, actor, now) -> tuple[int, int]:
-    """Close open dunning notices: paid when all their charges are paid, expired when their
-    deadline passed before `today` with money still owed. Returns (paid, expired)."""
-    paid = expired = 0
-    for row in queries.open_notice_states(site.id):
-        to = NOTICE_PAID if not row.unpaid else (NOTICE_EXPIRED if row.deadline_on < today else None)
-        if to is None:
-            continue
-        _move_notice(db.session.get(DunningNotice, row.id), to, actor=actor, now=now, closed_on=today)
-        paid, expired = paid + (to == NOTICE_PAID), expired + (to == NOTICE_EXPIRED)
-    return paid, expired
 
 
 @dataclass
@@ -137,7 +125,7 @@ def run_dunning(site, *, as_of, min_amount=None, min_days=1, deadline_days=rules
     A customer is due a notice when they owe at least `min_amount` on charges overdue by at least
     `min_days`, no earlier notice's deadline is still running and the level's interval has passed
     (rules.due_level). Running again changes nothing: the notices just issued are running. Runs of
-    one site wait for each other. A real run first closes notices that were paid or expired.
+    one site wait for each other.
     Raises NotAllowed, ValidationFailed (bad options, a date in the future or before the last
     run, nothing overdue at all). Audited as dunning.run and dunning_notice.issue per notice."""
     if actor is not None and not actor.can(DUNNING_ISSUE):
@@ -145,7 +133,6 @@ def run_dunning(site, *, as_of, min_amount=None, min_days=1, deadline_days=rules
     minimum, min_days, deadline_days = _run_options(site, as_of, min_amount, min_days, deadline_days, now)
     if not dry_run:
         _lock_site(site)
-        refresh_notice_statuses(site, today=as_of, actor=actor, now=now)
     rows = queries.overdue_charges(site.id, as_of, min_days=min_days)
     if not rows:
         raise ValidationFailed(_l("Nothing at %(site)s is overdue by %(days)s days or more as of %(day)s: "
@@ -246,6 +233,29 @@ def _issue_dunning_notice(site, site_facts, candidate, run, previous, *, actor, 
            after={"level": candidate.level, "principal": candidate.principal, "late_fee": candidate.late_fee,
                   "total": candidate.total, "deadline_on": run.deadline_on, "charges": [c.id for c in candidate.charges]})
     return notice
+
+
+def print_notices(notices, *, actor, now) -> list[bool]:
+    """Count a print of dunning or payment notices, one flag per notice: False for the original
+    (printed_at is set), True for a reprint, counted and audited as <kind>.reprint so every extra
+    copy of a formal demand can be accounted for. The first print is audited as <kind>.print."""
+    flags = []
+    for notice in notices:
+        kind = notice.__tablename__
+        locked = db.session.scalars(sa.select(type(notice)).where(type(notice).id == notice.id).with_for_update()
+                                    .execution_options(populate_existing=True)).one()
+        if locked.printed_at is None:
+            locked.printed_at = now
+            db.session.flush()
+            record(f"{kind}.print", actor=actor, now=now, obj=locked, summary=locked.number)
+            flags.append(False)
+            continue
+        locked.reprints += 1
+        db.session.flush()
+        record(f"{kind}.reprint", actor=actor, now=now, obj=locked,
+               summary=f"{locked.number} reprint {locked.reprints}", after={"reprints": locked.reprints})
+        flags.append(True)
+    return flags
 
 
 # --- deliveries ----------------------------------------------------------------------------------
@@ -531,3 +541,237 @@ def waive_late_fee(charge, amount, reason, *, actor, now) -> LateFeeWaiver:
                                                   "reason": reason, "charge_id": charge.id})
     return waiver
 
+
+# --- collection visits ---------------------------------------------------------------------------
+
+VISIT_TRANSITIONS = {
+    VISIT_BOOKED: {VISIT_OUT, VISIT_CANCELLED},
+    VISIT_OUT: {VISIT_PAID, VISIT_UNUSED},
+}
+
+
+def _locked_visit(visit) -> CollectionVisit:
+    return db.session.scalars(sa.select(CollectionVisit).where(CollectionVisit.id == visit.id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
+
+
+def _check_visit_move(visit, to):
+    if to in VISIT_TRANSITIONS.get(visit.status, set()):
+        return
+    number = visit.receipt_number or ""
+    if visit.status == VISIT_PAID:
+        raise InvalidTransition(_l("Receipt %(number)s has already been settled."), number=number)
+    if visit.status == VISIT_UNUSED:
+        raise InvalidTransition(_l("Receipt %(number)s came back unused and was voided: it cannot be settled."),
+                                number=number)
+    if visit.status == VISIT_CANCELLED:
+        raise InvalidTransition(_l("This visit was cancelled."))
+    if visit.status == VISIT_OUT:
+        raise InvalidTransition(_l("The receipt of this visit is already out with the collector."))
+    raise InvalidTransition(_l("The receipt of this visit has not been handed to the collector yet."))
+
+
+def _paid_meanwhile(visit):
+    """The first charge of the visit that no longer owes what the visit is to collect (paid at the
+    counter since), or None."""
+    from ..billing.models import Charge
+
+    ids = sorted(line.charge_id for line in visit.lines)
+    charges = {c.id: c for c in db.session.scalars(
+        sa.select(Charge).where(Charge.id.in_(ids)).order_by(Charge.id).with_for_update()
+        .execution_options(populate_existing=True))}
+    for line in visit.lines:
+        if charges[line.charge_id].outstanding < line.principal:
+            return charges[line.charge_id]
+    return None
+
+
+def _raise_paid_meanwhile(charge, visit):
+    raise InvalidTransition(
+        _l("%(item)s %(period)s of %(unit)s has been paid at the counter since the visit was booked. "
+           "Return receipt %(number)s unused and book a new visit."),
+        item=charge.fee_item.name, period=charge.period, unit=charge.unit.number, number=visit.receipt_number or "-")
+
+
+def book_collection_visit(site, customer, *, charge_ids, collector, visit_at, address="", note="", actor,
+                          now) -> CollectionVisit:
+    """Book a collection visit: a collector goes to the customer at `visit_at` to collect the ticked
+    charges and their late fees as of the visit day. Raises NotAllowed (no right to collect),
+    ValidationFailed (no charge, a charge of someone else or already paid or on another open visit, a
+    collector who cannot collect at this site, a visit in the past). Audited as collection_visit.book."""
+    from ..auth.permissions import FEES_COLLECT
+    from ..billing.models import PAID, Charge
+
+    if not actor.can(FEES_COLLECT):
+        raise NotAllowed(_l("Your roles do not allow booking collection visits."))
+    if customer.site_id != site.id:
+        raise ValidationFailed(_l("This customer belongs to another site."))
+    if collector is None or not collector.can(FEES_COLLECT) or collector.site_id not in (None, site.id):
+        raise ValidationFailed(_l("Choose a collector who takes payments at this site."), field="collector")
+    if visit_at is None or clock.business_day(visit_at) < clock.business_day(now):
+        raise ValidationFailed(_l("Choose a visit day from today on."), field="visit_on")
+    visit_on = clock.business_day(visit_at)
+    address, note = (address or "").strip(), (note or "").strip()
+    if len(address) > 200 or len(note) > 200:
+        raise ValidationFailed(_l("Keep the address and the note under 200 characters."), field="address")
+    ids = sorted({int(i) for i in charge_ids or []})
+    if not ids:
+        raise ValidationFailed(_l("Tick at least one charge to collect."), field="charge_ids")
+    charges = list(db.session.scalars(sa.select(Charge).where(Charge.id.in_(ids))
+                                      .order_by(Charge.due_on, Charge.period, Charge.id)))
+    if len(charges) != len(ids) or any(c.customer_id != customer.id or c.site_id != site.id for c in charges):
+        raise ValidationFailed(
+            _l("One of the ticked charges is not a charge of this customer. Reload the page and try again."),
+            field="charge_ids")
+    for c in charges:
+        if c.status == PAID:
+            raise ValidationFailed(_l("%(item)s %(period)s of %(unit)s has already been paid."), field="charge_ids",
+                                   item=c.fee_item.name, period=c.period, unit=c.unit.number)
+    taken = db.session.scalar(
+        sa.select(CollectionVisitCharge.charge_id).join(CollectionVisit, CollectionVisit.id == CollectionVisitCharge.visit_id)
+        .where(CollectionVisitCharge.charge_id.in_(ids), CollectionVisit.status.in_((VISIT_BOOKED, VISIT_OUT))))
+    if taken is not None:
+        c = next(c for c in charges if c.id == taken)
+        raise ValidationFailed(_l("%(item)s %(period)s of %(unit)s is already on another open collection visit."),
+                               field="charge_ids", item=c.fee_item.name, period=c.period, unit=c.unit.number)
+    fees = queries.late_fees_as_of(site.id, visit_on, charge_ids=ids)
+    visit = CollectionVisit(site_id=site.id, customer_id=customer.id, collector_id=collector.id, visit_at=visit_at,
+                            visit_on=visit_on, address=address, note=note, status=VISIT_BOOKED,
+                            booked_by_id=actor.id, booked_at=now, total=Decimal("0"))
+    total = Decimal("0")
+    for c in charges:
+        fee = fees[c.id].amount if c.id in fees else Decimal("0")
+        visit.lines.append(CollectionVisitCharge(charge_id=c.id, principal=c.outstanding, late_fee=fee,
+                                                 late_fee_label=fees[c.id].label if c.id in fees else ""))
+        total += c.outstanding + fee
+    visit.total = total
+    db.session.add(visit)
+    db.session.flush()
+    record("collection_visit.book", actor=actor, now=now, obj=visit,
+           summary=f"{customer.name} {visit_on.isoformat()} {collector.full_name}",
+           after={"collector": collector.full_name, "visit_at": clock.local(visit_at).strftime("%Y-%m-%d %H:%M"),
+                  "total": total, "charges": {str(line.charge_id): line.principal for line in visit.lines}})
+    return visit
+
+
+def hand_over_visit_receipt(visit, *, signed_by, actor, now) -> CollectionVisit:
+    """The collector leaves with the visit's receipt: it is numbered from the receipt counter (no gaps),
+    its text is frozen and the collector's signature (their name as they signed) is recorded. Raises
+    InvalidTransition (not booked, a charge paid meanwhile) or ValidationFailed (the signature is not
+    the collector's name). Audited as collection_visit.hand_over."""
+    from ..auth.permissions import FEES_COLLECT
+    from ..billing import rules as billing_rules
+
+    if not actor.can(FEES_COLLECT):
+        raise NotAllowed(_l("Your roles do not allow handing receipts to collectors."))
+    visit = _locked_visit(visit)
+    _check_visit_move(visit, VISIT_OUT)
+    signed_by = " ".join((signed_by or "").split())
+    if signed_by != visit.collector.full_name:
+        raise ValidationFailed(_l("The collector signs with their own name: %(name)s."), field="signed_by",
+                               name=visit.collector.full_name)
+    paid = _paid_meanwhile(visit)
+    if paid is not None:
+        raise InvalidTransition(
+            _l("%(item)s %(period)s of %(unit)s has been paid at the counter since the visit was booked. "
+               "Cancel this visit and book a new one."),
+            item=paid.fee_item.name, period=paid.period, unit=paid.unit.number)
+    site = db.session.get(Site, visit.site_id)
+    today = clock.business_day(now)
+    seq = next_number(db.session, "receipt", site.code, today.year)
+    visit.receipt_year, visit.receipt_seq = today.year, seq
+    visit.receipt_number = billing_rules.receipt_number(site.receipt_prefix, today.year, seq)
+    visit.snapshot = _visit_snapshot(site, visit, now)
+    visit.status = VISIT_OUT
+    visit.signed_by, visit.handed_over_by_id, visit.handed_over_at, visit.handed_over_on = signed_by, actor.id, now, today
+    db.session.flush()
+    record("collection_visit.hand_over", actor=actor, now=now, obj=visit,
+           summary=f"{visit.receipt_number} {visit.collector.full_name}",
+           before={"status": VISIT_BOOKED}, after={"status": VISIT_OUT, "receipt": visit.receipt_number,
+                                                   "signed_by": signed_by, "total": visit.total})
+    return visit
+
+
+def _visit_snapshot(site, visit, now) -> dict:
+    """What the receipt that leaves with the collector says; the method is filled in by hand."""
+    lines = []
+    for line in visit.lines:
+        c = line.charge
+        lines.append({"item": c.fee_item.name, "period": c.period, "unit": c.unit.number,
+                      "amount": plain_amount(line.principal)})
+        if line.late_fee > 0:
+            lines.append({"item": line.late_fee_label, "period": c.period,
+                          "unit": c.unit.number, "amount": plain_amount(line.late_fee)})
+    return {"number": visit.receipt_number, "site_name": site.name, "company_name": site.company_name,
+            "payer": visit.customer.name, "visit_at": clock.local(visit.visit_at).strftime("%Y-%m-%d %H:%M"),
+            "address": visit.address, "lines": lines, "total": plain_amount(visit.total),
+            "total_capitals": amount_in_capitals(visit.total), "collector": visit.collector.full_name,
+            "issued_at": clock.local(now).strftime("%Y-%m-%d %H:%M")}
+
+
+def settle_visit_receipt(visit, *, method, reference="", tendered=None, request_token, actor, now):
+    """The collector is back with the money: the payment is taken by the receiving cashier (the
+    actor) through the fee desk, under the number the receipt went out with, so it counts in that
+    cashier's day close and pays the charges. Raises InvalidTransition (not out, settled already,
+    returned unused, a charge paid at the counter meanwhile) and whatever take_payment raises.
+    Audited as collection_visit.settle (and payment.take)."""
+    from ..billing.services import take_payment
+
+    visit = _locked_visit(visit)
+    _check_visit_move(visit, VISIT_PAID)
+    paid = _paid_meanwhile(visit)
+    if paid is not None:
+        _raise_paid_meanwhile(paid, visit)
+    site = db.session.get(Site, visit.site_id)
+    payment = take_payment(site=site, customer=visit.customer, charge_ids=[line.charge_id for line in visit.lines],
+                           method=method, amount=visit.total, tendered=tendered, reference=reference,
+                           request_token=request_token, actor=actor, now=now,
+                           receipt_number=(visit.receipt_year, visit.receipt_seq), late_fees_on=visit.visit_on)
+    visit.status, visit.payment_id = VISIT_PAID, payment.id
+    visit.closed_by_id, visit.closed_at, visit.closed_on = actor.id, now, clock.business_day(now)
+    db.session.flush()
+    record("collection_visit.settle", actor=actor, now=now, obj=visit,
+           summary=f"{visit.receipt_number} {visit.collector.full_name}", before={"status": VISIT_OUT},
+           after={"status": VISIT_PAID, "method": method, "amount": visit.total})
+    return payment
+
+
+def return_visit_receipt_unused(visit, reason, *, actor, now) -> CollectionVisit:
+    """The receipt came back unused: it is voided with the reason, its number kept, and the charges
+    stay unpaid. Raises InvalidTransition (not out) or ValidationFailed (no reason).
+    Audited as collection_visit.return_unused."""
+    from ..auth.permissions import FEES_COLLECT
+
+    if not actor.can(FEES_COLLECT):
+        raise NotAllowed(_l("Your roles do not allow taking receipts back from collectors."))
+    visit = _locked_visit(visit)
+    _check_visit_move(visit, VISIT_UNUSED)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_l("Say why the receipt came back unused."), field="reason")
+    if len(reason) > 200:
+        raise ValidationFailed(_l("Keep the reason under 200 characters."), field="reason")
+    visit.status, visit.void_reason = VISIT_UNUSED, reason
+    visit.closed_by_id, visit.closed_at, visit.closed_on = actor.id, now, clock.business_day(now)
+    db.session.flush()
+    record("collection_visit.return_unused", actor=actor, now=now, obj=visit,
+           summary=f"{visit.receipt_number}: {reason}"[:300], before={"status": VISIT_OUT},
+           after={"status": VISIT_UNUSED, "reason": reason})
+    return visit
+
+
+def cancel_collection_visit(visit, *, actor, now) -> CollectionVisit:
+    """Cancel a visit whose receipt has not left the office (no number was taken).
+    Raises InvalidTransition otherwise. Audited as collection_visit.cancel."""
+    from ..auth.permissions import FEES_COLLECT
+
+    if not actor.can(FEES_COLLECT):
+        raise NotAllowed(_l("Your roles do not allow cancelling collection visits."))
+    visit = _locked_visit(visit)
+    _check_visit_move(visit, VISIT_CANCELLED)
+    visit.status = VISIT_CANCELLED
+    visit.closed_by_id, visit.closed_at, visit.closed_on = actor.id, now, clock.business_day(now)
+    db.session.flush()
+    record("collection_visit.cancel", actor=actor, now=now, obj=visit, summary=visit.customer.name,
+           before={"status": VISIT_BOOKED}, after={"status": VISIT_CANCELLED})
+    return visit

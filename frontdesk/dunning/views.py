@@ -18,8 +18,10 @@ from ..auth.models import User
 from ..estate.models import Building, Customer
 from . import pdf
 from .forms import DeliveryForm, DunningRunForm, PaymentNoticeForm
-from .models import DunningNotice, PaymentNotice
+from .models import NOTICE_STATUSES, DunningNotice, PaymentNotice
 from flask_babel import lazy_gettext as _l
+from ..auth.permissions import DAYCLOSE_VIEW_ALL, FEES_COLLECT
+from .forms import VisitBookForm, VisitCancelForm, VisitHandOverForm, VisitReturnForm, VisitSettleForm
 
 INVALID = 422  # a form sent back with its errors
 
@@ -157,18 +159,21 @@ def _pdf_response(data, name):
 def notices():
     from ..core.http import int_arg
 
-    status = request.args.get("status") if request.args.get("status") in services.NOTICE_TRANSITIONS else None
+    status = request.args.get("status") if request.args.get("status") in NOTICE_STATUSES else None
     level = int_arg("level") if int_arg("level") in (1, 2, 3) else None
     page = queries.dunning_notices(_desk_site().id, status=status, level=level, q=request.args.get("q", ""),
-                                   batch=request.args.get("batch", "")[:32] or None, page=int_arg("page", 1))
+                                   batch=request.args.get("batch", "")[:32] or None, page=int_arg("page", 1),
+                                   today=clock.business_day())
     return render_template("dunning/notices.html", page=page, status=status, level=level,
+                           statuses=queries.notice_statuses(page.items, clock.business_day()),
                            q=request.args.get("q", "")[:60], batch=request.args.get("batch", "")[:32])
 
 
 def _notice_page(notice, form=None, status=200):
     form = form or DeliveryForm(delivered_on=clock.business_day(), delivered_by=current_user.id)
     form.delivered_by.choices = [(u.id, u.full_name) for u in queries.site_staff(notice.site_id)]
-    return render_template("dunning/notice.html", notice=notice, s=notice.snapshot, form=form), status
+    return render_template("dunning/notice.html", notice=notice, s=notice.snapshot, form=form,
+                           statuses=queries.notice_statuses([notice], clock.business_day())), status
 
 
 @bp.get("/notices/<int:notice_id>")
@@ -177,11 +182,14 @@ def notice(notice_id):
     return _notice_page(_own(DunningNotice, notice_id))
 
 
-@bp.get("/notices/<int:notice_id>/pdf")
+@bp.post("/notices/<int:notice_id>/pdf")
 @permission_required(DUNNING_VIEW)
 def notice_pdf(notice_id):
     notice = _own(DunningNotice, notice_id)
-    return _pdf_response(pdf.render_dunning_notices([notice.snapshot]), notice.number)
+    reprints = services.print_notices([notice], actor=current_user, now=clock.now())
+    data = pdf.render_dunning_notices([notice.snapshot], reprint=reprints)
+    db.session.commit()
+    return _pdf_response(data, notice.number)
 
 
 @bp.post("/notices/<int:notice_id>/delivery")
@@ -217,13 +225,16 @@ def notice_photo(notice_id):
     return send_file(path, mimetype="image/png" if path.suffix == ".png" else "image/jpeg")
 
 
-@bp.get("/batches/<batch>/pdf")
+@bp.post("/batches/<batch>/pdf")
 @permission_required(DUNNING_VIEW)
 def batch_pdf(batch):
     found = queries.notices_of_batch(_desk_site().id, batch[:32])
     if not found:
         abort(404)
-    return _pdf_response(pdf.render_dunning_notices([n.snapshot for n in found]), f"dunning-{found[0].issued_on}")
+    reprints = services.print_notices(found, actor=current_user, now=clock.now())
+    data = pdf.render_dunning_notices([n.snapshot for n in found], reprint=reprints)
+    db.session.commit()
+    return _pdf_response(data, f"dunning-{found[0].issued_on}")
 
 
 def _run_page(form, result=None, status=200):
@@ -261,7 +272,9 @@ def run():
 @permission_required(DUNNING_VIEW)
 def history(customer_id):
     customer = _own(Customer, customer_id)
-    return render_template("dunning/history.html", customer=customer, notices=queries.dunning_history(customer.id),
+    found = queries.dunning_history(customer.id)
+    return render_template("dunning/history.html", customer=customer, notices=found,
+                           statuses=queries.notice_statuses(found, clock.business_day()),
                            payment_notices=queries.payment_notices(customer.site_id, customer_id=customer.id))
 
 
@@ -307,18 +320,152 @@ def payment_notices_issue():
     return redirect(url_for(".payment_notices", batch=result.batch))
 
 
-@bp.get("/payment-notices/<int:notice_id>/pdf")
+@bp.post("/payment-notices/<int:notice_id>/pdf")
 @permission_required(DUNNING_VIEW)
 def payment_notice_pdf(notice_id):
     notice = _own(PaymentNotice, notice_id)
-    return _pdf_response(pdf.render_payment_notices([notice.snapshot]), notice.number)
+    reprints = services.print_notices([notice], actor=current_user, now=clock.now())
+    data = pdf.render_payment_notices([notice.snapshot], reprint=reprints)
+    db.session.commit()
+    return _pdf_response(data, notice.number)
 
 
-@bp.get("/payment-notices/batches/<batch>/pdf")
+@bp.post("/payment-notices/batches/<batch>/pdf")
 @permission_required(DUNNING_VIEW)
 def payment_notice_batch_pdf(batch):
     found = queries.payment_notices(_desk_site().id, batch=batch[:32], limit=None)
     if not found:
         abort(404)
     found.sort(key=lambda n: n.seq)
-    return _pdf_response(pdf.render_payment_notices([n.snapshot for n in found]), f"payment-notices-{found[0].period}")
+    reprints = services.print_notices(found, actor=current_user, now=clock.now())
+    data = pdf.render_payment_notices([n.snapshot for n in found], reprint=reprints)
+    db.session.commit()
+    return _pdf_response(data, f"payment-notices-{found[0].period}")
+
+
+# --- collection visits ---------------------------------------------------------------------------
+
+VISIT_STATUS_LABELS = {"booked": _l("Booked"), "out": _l("Out with the collector"), "paid": _l("Paid"),
+                       "unused": _l("Returned unused"), "cancelled": _l("Cancelled")}
+
+
+def _visit_of_desk(visit_id):
+    from .models import CollectionVisit
+
+    visit = _own(CollectionVisit, visit_id)
+    if not current_user.can(DAYCLOSE_VIEW_ALL) and current_user.id not in (
+            visit.booked_by_id, visit.collector_id, visit.handed_over_by_id, visit.closed_by_id):
+        abort(404)
+    return visit
+
+
+@bp.get("/visits")
+@permission_required(FEES_COLLECT, DAYCLOSE_VIEW_ALL)
+def visits():
+    site = _desk_site()
+    mine = None if current_user.can(DAYCLOSE_VIEW_ALL) else current_user
+    return render_template("dunning/visits.html", visits=queries.collection_visits(site.id, user=mine),
+                           status_labels=VISIT_STATUS_LABELS)
+
+
+def _book_page(customer, form, status=200):
+    from ..billing.queries import open_charges
+
+    site = _desk_site()
+    form.collector.choices = [(u.id, u.full_name) for u in queries.site_staff(site.id) if u.can(FEES_COLLECT)]
+    return render_template("dunning/visit_book.html", customer=customer, form=form,
+                           charges=open_charges(customer.id, clock.business_day())), status
+
+
+@bp.get("/visits/book/<int:customer_id>")
+@permission_required(FEES_COLLECT)
+def visit_book(customer_id):
+    return _book_page(_own(Customer, customer_id), VisitBookForm())
+
+
+@bp.post("/visits/book/<int:customer_id>")
+@permission_required(FEES_COLLECT)
+def visit_book_save(customer_id):
+    from datetime import datetime
+
+    customer = _own(Customer, customer_id)
+    form = VisitBookForm()
+    if not form.validate():
+        return _book_page(customer, form, INVALID)
+    try:
+        visit = services.book_collection_visit(
+            _desk_site(), customer, charge_ids=form.charge_ids.data, collector=db.session.get(User, form.collector.data),
+            visit_at=datetime.combine(form.visit_on.data, form.visit_time.data, tzinfo=clock.BUSINESS_TZ),
+            address=form.address.data, note=form.note.data, actor=current_user, now=clock.now())
+    except DomainError as e:
+        db.session.rollback()
+        show_error(form, e)
+        return _book_page(customer, form, INVALID)
+    db.session.commit()
+    flash(_("The collection visit is booked."), "success")
+    return redirect(url_for("dunning.visit", visit_id=visit.id))
+
+
+def _visit_page(visit, forms=None, status=200):
+    from uuid import uuid4
+
+    forms = forms or {}
+    settle = forms.get("settle") or VisitSettleForm(request_token=uuid4().hex)
+    return render_template("dunning/visit.html", visit=visit, status_labels=VISIT_STATUS_LABELS,
+                           hand_over_form=forms.get("hand_over") or VisitHandOverForm(), settle_form=settle,
+                           return_form=forms.get("return") or VisitReturnForm(), cancel_form=VisitCancelForm()), status
+
+
+@bp.get("/visits/<int:visit_id>")
+@permission_required(FEES_COLLECT, DAYCLOSE_VIEW_ALL)
+def visit(visit_id):
+    return _visit_page(_visit_of_desk(visit_id))
+
+
+def _visit_action(visit_id, form_class, key, call, message):
+    """The hand-over, settle, return and cancel buttons: one service each, the same HTTP around it."""
+    visit = _visit_of_desk(visit_id)
+    form = form_class()
+    if not form.validate():
+        return _visit_page(visit, {key: form}, INVALID)
+    try:
+        call(visit, form)
+    except DomainError as e:
+        db.session.rollback()
+        show_error(form, e)
+        return _visit_page(db.session.get(type(visit), visit_id), {key: form}, INVALID)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("dunning.visit", visit_id=visit_id))
+
+
+@bp.post("/visits/<int:visit_id>/hand-over")
+@permission_required(FEES_COLLECT)
+def visit_hand_over(visit_id):
+    return _visit_action(visit_id, VisitHandOverForm, "hand_over", lambda v, f: services.hand_over_visit_receipt(
+        v, signed_by=f.signed_by.data, actor=current_user, now=clock.now()),
+        _("The receipt is out with the collector."))
+
+
+@bp.post("/visits/<int:visit_id>/settle")
+@permission_required(FEES_COLLECT)
+def visit_settle(visit_id):
+    return _visit_action(visit_id, VisitSettleForm, "settle", lambda v, f: services.settle_visit_receipt(
+        v, method=f.method.data, tendered=f.tendered.data, reference=f.reference.data,
+        request_token=f.request_token.data, actor=current_user, now=clock.now()),
+        _("The money is received and the charges are paid."))
+
+
+@bp.post("/visits/<int:visit_id>/return")
+@permission_required(FEES_COLLECT)
+def visit_return(visit_id):
+    return _visit_action(visit_id, VisitReturnForm, "return", lambda v, f: services.return_visit_receipt_unused(
+        v, f.reason.data, actor=current_user, now=clock.now()),
+        _("The receipt came back unused and is voided; its number is kept."))
+
+
+@bp.post("/visits/<int:visit_id>/cancel")
+@permission_required(FEES_COLLECT)
+def visit_cancel(visit_id):
+    return _visit_action(visit_id, VisitCancelForm, "cancel", lambda v, f: services.cancel_collection_visit(
+        v, actor=current_user, now=clock.now()), _("The visit is cancelled."))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 08:18:58.420731
+Create Date: 2026-11-22 08:39:37.805806
 
 """
 from alembic import op
@@ -182,10 +182,11 @@ def upgrade():
     sa.Column('deadline_on', sa.Date(), nullable=False),
     sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('issued_by_id', sa.Integer(), nullable=True),
-    sa.Column('closed_on', sa.Date(), nullable=True),
     sa.Column('batch', sa.String(length=32), nullable=False),
     sa.Column('snapshot', sa.JSON(), nullable=False),
-    sa.CheckConstraint("status IN ('issued', 'delivered', 'paid', 'expired')", name=op.f('ck_dunning_notice_status_known')),
+    sa.Column('printed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reprints', sa.Integer(), server_default='0', nullable=False),
+    sa.CheckConstraint("status IN ('issued', 'delivered')", name=op.f('ck_dunning_notice_status_known')),
     sa.CheckConstraint('deadline_on > issued_on', name=op.f('ck_dunning_notice_deadline_after_issue')),
     sa.CheckConstraint('level BETWEEN 1 AND 3', name=op.f('ck_dunning_notice_level_known')),
     sa.CheckConstraint('principal > 0 AND late_fee >= 0 AND total = principal + late_fee', name=op.f('ck_dunning_notice_total_adds_up')),
@@ -239,6 +240,8 @@ def upgrade():
     sa.Column('issued_by_id', sa.Integer(), nullable=True),
     sa.Column('batch', sa.String(length=32), nullable=False),
     sa.Column('snapshot', sa.JSON(), nullable=False),
+    sa.Column('printed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reprints', sa.Integer(), server_default='0', nullable=False),
     sa.CheckConstraint('total >= 0', name=op.f('ck_payment_notice_total_not_negative')),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_payment_notice_customer_id_customer')),
     sa.ForeignKeyConstraint(['issued_by_id'], ['user.id'], name=op.f('fk_payment_notice_issued_by_id_user')),
@@ -381,6 +384,50 @@ def upgrade():
         batch_op.create_index('ix_payment_site_day', ['site_id', 'business_on'], unique=False)
         batch_op.create_index('ix_payment_unit', ['unit_id', 'paid_at'], unique=False)
 
+    op.create_table('collection_visit',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('collector_id', sa.Integer(), nullable=False),
+    sa.Column('visit_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('visit_on', sa.Date(), nullable=False),
+    sa.Column('address', sa.String(length=200), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('booked_by_id', sa.Integer(), nullable=False),
+    sa.Column('booked_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('receipt_year', sa.Integer(), nullable=True),
+    sa.Column('receipt_seq', sa.Integer(), nullable=True),
+    sa.Column('receipt_number', sa.String(length=30), nullable=True),
+    sa.Column('snapshot', sa.JSON(), nullable=True),
+    sa.Column('signed_by', sa.String(length=60), nullable=True),
+    sa.Column('handed_over_by_id', sa.Integer(), nullable=True),
+    sa.Column('handed_over_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('handed_over_on', sa.Date(), nullable=True),
+    sa.Column('closed_by_id', sa.Integer(), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_on', sa.Date(), nullable=True),
+    sa.Column('payment_id', sa.Integer(), nullable=True),
+    sa.Column('void_reason', sa.String(length=200), nullable=True),
+    sa.CheckConstraint("status IN ('booked', 'out', 'paid', 'unused', 'cancelled')", name=op.f('ck_collection_visit_status_known')),
+    sa.CheckConstraint('total > 0', name=op.f('ck_collection_visit_total_positive')),
+    sa.ForeignKeyConstraint(['booked_by_id'], ['user.id'], name=op.f('fk_collection_visit_booked_by_id_user')),
+    sa.ForeignKeyConstraint(['closed_by_id'], ['user.id'], name=op.f('fk_collection_visit_closed_by_id_user')),
+    sa.ForeignKeyConstraint(['collector_id'], ['user.id'], name=op.f('fk_collection_visit_collector_id_user')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_collection_visit_customer_id_customer')),
+    sa.ForeignKeyConstraint(['handed_over_by_id'], ['user.id'], name=op.f('fk_collection_visit_handed_over_by_id_user')),
+    sa.ForeignKeyConstraint(['payment_id'], ['payment.id'], name=op.f('fk_collection_visit_payment_id_payment')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_collection_visit_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_collection_visit')),
+    sa.UniqueConstraint('payment_id', name=op.f('uq_collection_visit_payment_id')),
+    sa.UniqueConstraint('receipt_number', name=op.f('uq_collection_visit_receipt_number')),
+    sa.UniqueConstraint('site_id', 'receipt_year', 'receipt_seq', name=op.f('uq_collection_visit_site_id_receipt_year_receipt_seq'))
+    )
+    with op.batch_alter_table('collection_visit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_collection_visit_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_collection_visit_site_status', ['site_id', 'status'], unique=False)
+
     op.create_table('dunning_notice_charge',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('notice_id', sa.Integer(), nullable=False),
@@ -509,11 +556,32 @@ def upgrade():
     with op.batch_alter_table('receipt', schema=None) as batch_op:
         batch_op.create_index('ix_receipt_cashier_day', ['cashier_id', 'issued_on'], unique=False)
 
+    op.create_table('collection_visit_charge',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('visit_id', sa.Integer(), nullable=False),
+    sa.Column('charge_id', sa.Integer(), nullable=False),
+    sa.Column('principal', sa.BigInteger(), nullable=False),
+    sa.Column('late_fee', sa.BigInteger(), nullable=False),
+    sa.Column('late_fee_label', sa.String(length=10), nullable=False),
+    sa.ForeignKeyConstraint(['charge_id'], ['charge.id'], name=op.f('fk_collection_visit_charge_charge_id_charge')),
+    sa.ForeignKeyConstraint(['visit_id'], ['collection_visit.id'], name=op.f('fk_collection_visit_charge_visit_id_collection_visit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_collection_visit_charge')),
+    sa.UniqueConstraint('visit_id', 'charge_id', name=op.f('uq_collection_visit_charge_visit_id_charge_id'))
+    )
+    with op.batch_alter_table('collection_visit_charge', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_collection_visit_charge_charge_id'), ['charge_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_collection_visit_charge_visit_id'), ['visit_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('collection_visit_charge', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_collection_visit_charge_visit_id'))
+        batch_op.drop_index(batch_op.f('ix_collection_visit_charge_charge_id'))
+
+    op.drop_table('collection_visit_charge')
     with op.batch_alter_table('receipt', schema=None) as batch_op:
         batch_op.drop_index('ix_receipt_cashier_day')
 
@@ -543,6 +611,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_dunning_notice_charge_notice_id'))
 
     op.drop_table('dunning_notice_charge')
+    with op.batch_alter_table('collection_visit', schema=None) as batch_op:
+        batch_op.drop_index('ix_collection_visit_site_status')
+        batch_op.drop_index(batch_op.f('ix_collection_visit_customer_id'))
+
+    op.drop_table('collection_visit')
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.drop_index('ix_payment_unit')
         batch_op.drop_index('ix_payment_site_day')

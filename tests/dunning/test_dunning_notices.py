@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from frontdesk.auth.models import User
 from frontdesk.core.errors import DomainError, InvalidTransition, NotAllowed, ValidationFailed
-from frontdesk.dunning import services
+from frontdesk.dunning import queries, services
 from frontdesk.dunning.models import DunningNotice, DunningNoticeCharge, NoticeDelivery
 from frontdesk.estate.models import Site
 from tests.billing.factories import make_charge, make_desk, pay
@@ -112,8 +112,7 @@ def test_levels_escalate_only_after_their_minimum_interval_and_stop_at_the_final
     db.session.commit()
     later = run(desk, date(2026, 8, 1))
     assert later.notices == [] and later.skipped == [("张伟", "final_given")]
-    db.session.expire_all()
-    assert db.session.get(DunningNotice, first.id).status == "expired"
+    assert queries.notice_statuses([first], date(2026, 8, 1)) == {first.id: "expired"}
     assert [n.level for n in notices(db)] == [1, 2, 3]
 
 
@@ -137,8 +136,7 @@ def test_new_arrears_after_the_old_ones_were_paid_start_again_at_the_first_remin
     db.session.commit()
     result = run(desk, date(2026, 5, 1))
     assert [(n.level, [c.charge_id for c in n.charges]) for n in result.notices] == [(1, [new.id])]
-    db.session.expire_all()
-    assert db.session.get(DunningNotice, first.id).status == "paid"
+    assert queries.notice_statuses([first], date(2026, 5, 1)) == {first.id: "paid"}
 
 
 def test_minimum_amount_and_minimum_days_leave_small_and_recent_arrears_alone(db, desk):

@@ -60,8 +60,8 @@ def test_issuing_from_the_page_leads_to_the_batch_and_its_pdf(db, as_user, desk)
     assert response.status_code == 302
     page = text(client.get(response.headers["Location"]))
     assert "CK2026-000001" in page and "1 dunning notices issued" in page
-    batch_link = page.split('href="/dunning/batches/')[1].split('"')[0]
-    data = client.get(f"/dunning/batches/{batch_link}").data
+    batch_link = page.split('action="/dunning/batches/')[1].split('"')[0]
+    data = client.post(f"/dunning/batches/{batch_link}").data
     assert "CK2026-000001" in PdfReader(BytesIO(data)).pages[0].extract_text()
     again = text(client.post("/dunning/run", data={"as_of": "2026-03-31", "min_days": "1", "deadline_days": "15"}))
     assert "No customer is due a dunning notice as of 2026-03-31." in again
@@ -157,7 +157,7 @@ def test_payment_notices_are_issued_from_the_page_and_printed(db, as_user, desk)
     page = text(client.get(response.headers["Location"]))
     assert "JK2026-000001" in page
     [notice] = db.session.scalars(sa.select(PaymentNotice)).all()
-    pdf_text = PdfReader(BytesIO(client.get(f"/dunning/payment-notices/{notice.id}/pdf").data)).pages[0].extract_text()
+    pdf_text = PdfReader(BytesIO(client.post(f"/dunning/payment-notices/{notice.id}/pdf").data)).pages[0].extract_text()
     assert "缴款通知书" in pdf_text and "张伟" in pdf_text
     bad = client.post("/dunning/payment-notices", data={"period": "2026/03", "building_id": "0"})
     assert bad.status_code == 422 and "Enter the billing period as YYYY-MM" in text(bad)
