@@ -80,7 +80,10 @@ def can_see_contact_details():
 
 
 def can(permission):
+    """Whether the user holds `permission`, or any one of a tuple of them (as permission_required)."""
     user = current_user._get_current_object()  # one look-up of the request's user, not two
+    if isinstance(permission, tuple):
+        return user.is_authenticated and any(user.can(p) for p in permission)
     return user.is_authenticated and user.can(permission)
 
 

@@ -27,6 +27,7 @@ Collection rate of a billing period (收缴率)
     averaged.
 
 Everything is computed in SQL aggregates over the site's rows; only grouped rows reach Python."""
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -126,56 +127,44 @@ def arrears(site_id: int, as_of: date, *, building_id: int | None = None, with_l
     One grouped statement per unit and customer; the late fees come per charge from the dunning
     package and are added to the unit and customer of their charge. The groups are added up in
     integer fen, and turned into Decimal yuan once at the end."""
-    owed = _owed_on(site_id, as_of)
-    sums = []
-    for earliest, latest in rules.bucket_bounds(as_of):
-        within = owed.c.due_on <= latest
-        if earliest is not None:
-            within = sa.and_(within, owed.c.due_on >= earliest)
-        sums.append(sa.func.coalesce(sa.func.sum(sa.case((within, owed.c.owed), else_=0)), 0))
-    untouched_fee = _untouched_late_fee(site_id, as_of, owed) if with_late_fees else None
-    if untouched_fee is not None:
-        sums.append(sa.func.coalesce(sa.func.sum(sa.case((untouched_fee[0], untouched_fee[1]), else_=0)), 0))
-        # how many charges need the rule itself: when none, their statement is not run at all
-        sums.append(sa.func.sum(sa.case((untouched_fee[0], 0), else_=1)))
-    # grouped by ids first, the names joined to the groups: grouping by the names costs more
-    groups = (sa.select(owed.c.unit_id, owed.c.customer_id, *[s.label(f"b{i}") for i, s in enumerate(sums)])
-              .group_by(owed.c.unit_id, owed.c.customer_id).subquery("groups"))
-    query = (sa.select(Unit.id, Unit.number, Unit.building_id, Customer.id, Customer.name,
-                       *[groups.c[f"b{i}"] for i in range(len(rules.BUCKETS))],
-                       *([groups.c[f"b{len(rules.BUCKETS)}"], groups.c[f"b{len(rules.BUCKETS) + 1}"]]
-                         if untouched_fee is not None else [sa.literal(0), sa.literal(0)]))
-             .join(Unit, Unit.id == groups.c.unit_id).join(Customer, Customer.id == groups.c.customer_id))
-    if building_id is not None:
-        query = query.where(Unit.building_id == building_id)
-    rows = db.session.execute(query).all()
+    params = {"site_id": site_id, "as_of": as_of, "building_id": building_id}
+    for i, (earliest, latest) in enumerate(rules.bucket_bounds(as_of)):
+        params[f"earliest{i}"], params[f"latest{i}"] = earliest, latest
+    fee_rules = _late_fee_rules_key(site_id) if with_late_fees else None
+    statements = _arrears_statements(db.session.get_bind().dialect.name, fee_rules, building_id is not None)
+    rows = db.session.execute(statements.grouped, params).all()
 
-    fees = (_touched_late_fees(site_id, as_of, owed, untouched_fee[0], building_id)
-            if untouched_fee is not None and any(r[-1] for r in rows) else {})
-    names = {b.id: b.name for b in buildings(site_id)}
-    width = len(rules.BUCKETS) + 1  # the buckets, then the late fee
-    per_building: dict[int, list[int]] = {}
-    per_customer: dict[int, tuple[str, list[str], list[int]]] = {}
-    total = [0] * width
+    fees = (_touched_late_fees(site_id, as_of, statements.touched, params)
+            if statements.touched is not None and any(r[-1] for r in rows) else {})
+    names = dict(db.session.execute(_BUILDING_NAMES, params).all())
+    # the rows of each building and of each customer, added up column by column at the end
+    per_building: dict[int, list] = {}
+    per_customer: dict[int, tuple[str, set, list]] = {}
     for unit_id, number, b_id, customer_id, customer, *amounts, _ in rows:
-        fen = [int(a) for a in amounts]
-        fen[-1] += fees.get((unit_id, customer_id), 0)
-        sums_b = per_building.setdefault(b_id, [0] * width)
-        _, units, sums_c = per_customer.setdefault(customer_id, (customer, [], [0] * width))
-        for i, value in enumerate(fen):
-            sums_b[i] += value
-            sums_c[i] += value
-            total[i] += value
-        if number not in units:
-            units.append(number)
-    by_building = [ArrearsLine(b_id, names.get(b_id, ""), [], _ageing(fen)) for b_id, fen in per_building.items()]
-    by_customer = [ArrearsLine(c_id, name, sorted(units), _ageing(fen))
-                   for c_id, (name, units, fen) in per_customer.items()]
+        if fees:
+            amounts[-1] += fees.get((unit_id, customer_id), 0)
+        per_building.setdefault(b_id, []).append(amounts)
+        _, units, lines = per_customer.setdefault(customer_id, (customer, set(), []))
+        lines.append(amounts)
+        units.add(number)
+    building_fen = {b_id: _column_sums(lines) for b_id, lines in per_building.items()}
+    by_building = [ArrearsLine(b_id, names.get(b_id, ""), [], _ageing(fen)) for b_id, fen in building_fen.items()]
+    by_customer = [ArrearsLine(c_id, name, sorted(units), _ageing(_column_sums(lines)))
+                   for c_id, (name, units, lines) in per_customer.items()]
     return ArrearsReport(
         as_of=as_of, building_id=building_id, with_late_fees=with_late_fees,
         by_building=sorted(by_building, key=lambda b: b.name),
         by_customer=sorted(by_customer, key=lambda c: (-c.ageing.total_with_late_fee, c.name, c.id)),
-        total=_ageing(total))
+        total=_ageing(_column_sums(list(building_fen.values()))))
+
+
+_WIDTH = len(rules.BUCKETS) + 1  # the buckets, then the late fee
+
+
+def _column_sums(lines) -> list[int]:
+    if len(lines) == 1:  # most customers owe for one unit
+        return [int(v) for v in lines[0]]
+    return [int(sum(column)) for column in zip(*lines)] if lines else [0] * _WIDTH
 
 
 def _ageing(fen: list[int]) -> Ageing:
@@ -184,27 +173,84 @@ def _ageing(fen: list[int]) -> Ageing:
     return Ageing([Decimal(f).scaleb(-2) for f in fen[:-1]], Decimal(fen[-1]).scaleb(-2))
 
 
-def _untouched_late_fee(site_id, as_of, owed):
-    """(condition, fee in fen) over the rows of `owed` for the charges nothing touched by `as_of`:
-    their principal was whole that day and no fee was settled or waived. None: no late fees."""
+_BUILDING_NAMES = sa.select(Building.id, Building.name).where(Building.site_id == sa.bindparam("site_id"))
+
+
+@dataclass(frozen=True)
+class _RuleValues:
+    """What untouched_late_fee_fen reads of a late-fee rule, hashable so that it keys the cache."""
+
+    daily_rate: Decimal
+    grace_days: int
+    cap_percent: Decimal
+
+
+def _late_fee_rules_key(site_id: int):
+    """The site's late-fee rules as a hashable key ((fee item id, values), ...); None when the site
+    charges no late fees at all (the report then adds none up)."""
+    from ..dunning.queries import late_fee_rules
+
+    found = late_fee_rules(site_id)
+    if not any(r.daily_rate > 0 for r in found.values()):
+        return None
+    return tuple(sorted(((item_id, _RuleValues(Decimal(r.daily_rate), int(r.grace_days), Decimal(r.cap_percent)))
+                         for item_id, r in found.items()), key=lambda kv: (kv[0] is not None, kv[0] or 0)))
+
+
+@dataclass(frozen=True)
+class _ArrearsStatements:
+    grouped: sa.Select
+    touched: sa.Select | None  # the charges whose late fee needs the rule itself
+
+
+@functools.lru_cache(maxsize=64)
+def _arrears_statements(dialect: str, fee_rules, by_building: bool) -> _ArrearsStatements:
+    """The report's statements, built once per database dialect, set of late-fee rules (or None:
+    no late fees) and building filter, with the site, the day and the bucket bounds as bind
+    parameters: building a statement this size costs more than running it on a small site."""
     from ..dunning.queries import late_fee_untouched, untouched_late_fee_fen
 
-    fee = untouched_late_fee_fen(site_id, as_of, amount=owed.c.amount, due_on=owed.c.due_on,
-                                 fee_item_id=owed.c.fee_item_id)
-    if fee is None:
-        return None
-    return sa.and_(owed.c.owed == owed.c.amount, late_fee_untouched(owed.c.charge_id, as_of)), fee
+    site_id, as_of = sa.bindparam("site_id"), sa.bindparam("as_of", type_=sa.Date)
+    owed = _owed_on(site_id, as_of)
+    sums = []
+    for i, (first, last) in enumerate(rules.BUCKETS):
+        within = owed.c.due_on <= sa.bindparam(f"latest{i}", type_=sa.Date)
+        if last is not None:
+            within = sa.and_(within, owed.c.due_on >= sa.bindparam(f"earliest{i}", type_=sa.Date))
+        sums.append(sa.func.coalesce(sa.func.sum(sa.case((within, owed.c.owed), else_=0)), 0))
+    untouched = None
+    if fee_rules is not None:
+        fee = untouched_late_fee_fen(None, as_of, amount=owed.c.amount, due_on=owed.c.due_on,
+                                     fee_item_id=owed.c.fee_item_id, rules_by_item=dict(fee_rules))
+        untouched = sa.and_(owed.c.owed == owed.c.amount, late_fee_untouched(owed.c.charge_id, as_of))
+        sums.append(sa.func.coalesce(sa.func.sum(sa.case((untouched, fee), else_=0)), 0))
+        # how many charges need the rule itself: when none, their statement is not run at all
+        sums.append(sa.func.sum(sa.case((untouched, 0), else_=1)))
+    # grouped by ids first, the names joined to the groups: grouping by the names costs more
+    groups = (sa.select(owed.c.unit_id, owed.c.customer_id, *[s.label(f"b{i}") for i, s in enumerate(sums)])
+              .group_by(owed.c.unit_id, owed.c.customer_id).subquery("groups"))
+    grouped = (sa.select(Unit.id, Unit.number, Unit.building_id, Customer.id, Customer.name,
+                         *[groups.c[f"b{i}"] for i in range(len(rules.BUCKETS))],
+                         *([groups.c[f"b{len(rules.BUCKETS)}"], groups.c[f"b{len(rules.BUCKETS) + 1}"]]
+                           if untouched is not None else [sa.literal(0), sa.literal(0)]))
+               .join(Unit, Unit.id == groups.c.unit_id).join(Customer, Customer.id == groups.c.customer_id))
+    touched = None
+    if untouched is not None:
+        touched = sa.select(owed.c.charge_id, owed.c.unit_id, owed.c.customer_id).where(~untouched)
+        if by_building:
+            touched = (touched.join(Unit, Unit.id == owed.c.unit_id)
+                       .where(Unit.building_id == sa.bindparam("building_id")))
+    if by_building:
+        grouped = grouped.where(Unit.building_id == sa.bindparam("building_id"))
+    return _ArrearsStatements(grouped, touched)
 
 
-def _touched_late_fees(site_id, as_of, owed, untouched, building_id) -> dict[tuple[int, int], int]:
+def _touched_late_fees(site_id, as_of, touched_statement, params) -> dict[tuple[int, int], int]:
     """(unit id, customer id) → the late fees as of `as_of` of their charges in arrears that were
     paid in part, or had a fee settled or waived, by then: the rule itself, charge by charge, in fen."""
     from ..dunning.queries import late_fees_as_of
 
-    query = sa.select(owed.c.charge_id, owed.c.unit_id, owed.c.customer_id).where(~untouched)
-    if building_id is not None:
-        query = query.join(Unit, Unit.id == owed.c.unit_id).where(Unit.building_id == building_id)
-    touched = db.session.execute(query).all()
+    touched = db.session.execute(touched_statement, params).all()
     if not touched:
         return {}
     fees = late_fees_as_of(site_id, as_of, charge_ids=[r.charge_id for r in touched])

@@ -267,6 +267,8 @@ class CollectionVisit(Base):
     closed_on: Mapped[date | None] = mapped_column(sa.Date)
     payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payment.id"), unique=True)
     void_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the first print: the original
+    reprints: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
     customer = relationship("Customer")
     collector = relationship("User", foreign_keys=[collector_id])

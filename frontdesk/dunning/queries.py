@@ -264,10 +264,12 @@ def _late_fees_as_of(site_id, as_of, customer_id, charge_ids) -> dict[int, LateF
 
 
 def _days_late(dialect: str, as_of: date, due_on=Charge.due_on):
-    """Whole days from a charge's due date to `as_of`, as a SQL expression."""
+    """Whole days from a charge's due date to `as_of` (a date, or a Date bind parameter of a
+    prebuilt statement), as a SQL expression."""
+    bound = isinstance(as_of, sa.BindParameter)
     if dialect == "sqlite":
-        return sa.cast(sa.func.julianday(as_of.isoformat()) - sa.func.julianday(due_on), sa.Integer)
-    return sa.literal(as_of, sa.Date) - due_on
+        return sa.cast(sa.func.julianday(as_of if bound else as_of.isoformat()) - sa.func.julianday(due_on), sa.Integer)
+    return (as_of if bound else sa.literal(as_of, sa.Date)) - due_on
 
 
 def _times_half_up_sql(fen, factor: Decimal):
@@ -277,7 +279,7 @@ def _times_half_up_sql(fen, factor: Decimal):
     return (2 * fen * num + den) // (2 * den)
 
 
-def untouched_late_fee_fen(site_id: int, as_of: date, *, amount, due_on, fee_item_id):
+def untouched_late_fee_fen(site_id: int, as_of: date, *, amount, due_on, fee_item_id, rules_by_item=None):
     """The late fee in fen as of the end of `as_of`, as a SQL expression over a charge's `amount`
     (in fen), `due_on` and `fee_item_id`, for a charge that nothing touched by that day: no
     principal paid, no late fee settled or waived (see `late_fee_untouched`). That is most charges
@@ -286,8 +288,11 @@ def untouched_late_fee_fen(site_id: int, as_of: date, *, amount, due_on, fee_ite
     It is rules.late_fee_fen for one piece on the whole principal — accrual from the day after
     due date + grace, rounded once half up, capped at cap_percent of the principal — written in SQL;
     tests compare it with the rule on every charge of a generated site. Charges that were touched
-    need the rule itself (late_fees_as_of). None when the site charges no late fees at all."""
-    rules_by_item = late_fee_rules(site_id)
+    need the rule itself (late_fees_as_of). None when the site charges no late fees at all.
+    A caller that prebuilds the expression passes the site's rules (`rules_by_item`, as
+    late_fee_rules gives them) and a Date bind parameter for `as_of`."""
+    if rules_by_item is None:
+        rules_by_item = late_fee_rules(site_id)
     if not any(r.daily_rate > 0 for r in rules_by_item.values()):
         return None
     late = _days_late(db.session.get_bind().dialect.name, as_of, due_on)

@@ -693,20 +693,52 @@ def hand_over_visit_receipt(visit, *, signed_by, actor, now) -> CollectionVisit:
 
 
 def _visit_snapshot(site, visit, now) -> dict:
-    """What the receipt that leaves with the collector says; the method is filled in by hand."""
-    lines = []
+    """What the receipt that leaves with the collector says, in the fee desk's receipt shape so that
+    billing.pdf.render_receipt prints it; the method is left blank, filled in by hand at the door, and
+    the collector is the one who receives the money (收款人)."""
+    lines, units = [], []
     for line in visit.lines:
         c = line.charge
+        if c.unit.number not in units:
+            units.append(c.unit.number)
         lines.append({"item": c.fee_item.name, "period": c.period, "unit": c.unit.number,
-                      "amount": plain_amount(line.principal)})
+                      "description": c.unit.number, "amount": plain_amount(line.principal)})
         if line.late_fee > 0:
-            lines.append({"item": line.late_fee_label, "period": c.period,
-                          "unit": c.unit.number, "amount": plain_amount(line.late_fee)})
+            lines.append({"item": line.late_fee_label, "period": c.period, "unit": c.unit.number,
+                          "description": c.unit.number, "amount": plain_amount(line.late_fee)})
     return {"number": visit.receipt_number, "site_name": site.name, "company_name": site.company_name,
-            "payer": visit.customer.name, "visit_at": clock.local(visit.visit_at).strftime("%Y-%m-%d %H:%M"),
+            "site_address": site.address or "", "site_phone": site.phone or "",
+            "payer": visit.customer.name, "units": ", ".join(units),
+            "visit_at": clock.local(visit.visit_at).strftime("%Y-%m-%d %H:%M"),
             "address": visit.address, "lines": lines, "total": plain_amount(visit.total),
-            "total_capitals": amount_in_capitals(visit.total), "collector": visit.collector.full_name,
+            "total_figures": format_amount(visit.total), "total_capitals": amount_in_capitals(visit.total),
+            "collector": visit.collector.full_name, "cashier": visit.collector.full_name,
+            "method_label": "", "copies": site.copies,
             "issued_at": clock.local(now).strftime("%Y-%m-%d %H:%M")}
+
+
+def print_visit_receipt(visit, *, actor, now) -> bool:
+    """Count a print of the visit's receipt, which exists once it has been handed over. The first print
+    is the original (printed_at is set, audited as collection_visit.print); every later one is a
+    reprint, counted and audited as collection_visit.reprint. Returns True for a reprint. Raises
+    NotAllowed or InvalidTransition (no receipt yet)."""
+    from ..auth.permissions import FEES_COLLECT
+
+    if not actor.can(FEES_COLLECT):
+        raise NotAllowed(_l("Your roles do not allow printing receipts."))
+    visit = _locked_visit(visit)
+    if not visit.snapshot:
+        raise InvalidTransition(_l("The receipt of this visit has not been handed to the collector yet."))
+    if visit.printed_at is None:
+        visit.printed_at = now
+        db.session.flush()
+        record("collection_visit.print", actor=actor, now=now, obj=visit, summary=visit.receipt_number)
+        return False
+    visit.reprints = (visit.reprints or 0) + 1
+    db.session.flush()
+    record("collection_visit.reprint", actor=actor, now=now, obj=visit,
+           summary=f"{visit.receipt_number} reprint {visit.reprints}", after={"reprints": visit.reprints})
+    return True
 
 
 def settle_visit_receipt(visit, *, method, reference="", tendered=None, request_token, actor, now):

@@ -469,3 +469,21 @@ def visit_return(visit_id):
 def visit_cancel(visit_id):
     return _visit_action(visit_id, VisitCancelForm, "cancel", lambda v, f: services.cancel_collection_visit(
         v, actor=current_user, now=clock.now()), _("The visit is cancelled."))
+
+
+@bp.post("/visits/<int:visit_id>/print")
+@permission_required(FEES_COLLECT)
+def visit_print(visit_id):
+    from ..billing.pdf import render_receipt
+    from .models import VISIT_UNUSED
+
+    visit = _visit_of_desk(visit_id)
+    try:
+        reprint = services.print_visit_receipt(visit, actor=current_user, now=clock.now())
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "error")
+        return redirect(url_for("dunning.visit", visit_id=visit_id))
+    data = render_receipt(visit.snapshot, reprint=reprint, voided=visit.status == VISIT_UNUSED)
+    db.session.commit()
+    return _pdf_response(data, visit.receipt_number)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 08:39:37.805806
+Create Date: 2026-11-22 08:54:30.949000
 
 """
 from alembic import op
@@ -410,6 +410,8 @@ def upgrade():
     sa.Column('closed_on', sa.Date(), nullable=True),
     sa.Column('payment_id', sa.Integer(), nullable=True),
     sa.Column('void_reason', sa.String(length=200), nullable=True),
+    sa.Column('printed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reprints', sa.Integer(), server_default='0', nullable=False),
     sa.CheckConstraint("status IN ('booked', 'out', 'paid', 'unused', 'cancelled')", name=op.f('ck_collection_visit_status_known')),
     sa.CheckConstraint('total > 0', name=op.f('ck_collection_visit_total_positive')),
     sa.ForeignKeyConstraint(['booked_by_id'], ['user.id'], name=op.f('fk_collection_visit_booked_by_id_user')),
