@@ -1,7 +1,7 @@
 """The cashier's day: fee lookup, account, payment, receipt, day close; and the charges admin."""
 from uuid import uuid4
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,7 @@ from ..auth.permissions import (
 )
 from ..core import clock
 from ..core.errors import DomainError
-from ..core.http import show_error
+from ..core.http import pdf_response, show_error, site_record_or_404
 from ..estate.models import Customer
 from ..extensions import db
 from . import bp, queries, rules, services
@@ -44,15 +44,7 @@ def _site():
 
 
 def _in_site(model, object_id):
-    """Get-or-404, and only the desk's own site: another site's records do not exist here."""
-    obj = db.session.get(model, object_id)
-    if obj is None or obj.site_id != _site().id:
-        abort(404)
-    return obj
-
-
-def _pdf(data, name):
-    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+    return site_record_or_404(model, object_id, _site())
 
 
 # --- fee desk ------------------------------------------------------------------------------------
@@ -130,7 +122,7 @@ def receipt_print(receipt_id):
     reprint = services.print_receipt(receipt, actor=current_user, now=clock.now())
     data = pdf.render_receipt(receipt.snapshot, reprint=reprint, voided=receipt.status == VOIDED)
     db.session.commit()
-    return _pdf(data, receipt.number)
+    return pdf_response(data, receipt.number)
 
 
 @bp.post("/receipts/<int:receipt_id>/void")
@@ -199,7 +191,7 @@ def day_close_pdf():
 
     day = _day_arg()
     _close, snapshot = _my_day_snapshot(day)
-    return _pdf(pdf.render_day_close(snapshot), f"day-close-{day.isoformat()}")
+    return pdf_response(pdf.render_day_close(snapshot), f"day-close-{day.isoformat()}")
 
 
 @bp.get("/day-closes")
@@ -232,7 +224,7 @@ def day_close_report(close_id):
     from . import pdf
 
     close = _in_site(DayClose, close_id)
-    return _pdf(pdf.render_day_close(close.snapshot), f"day-close-{close.business_on.isoformat()}")
+    return pdf_response(pdf.render_day_close(close.snapshot), f"day-close-{close.business_on.isoformat()}")
 
 
 # --- charges admin -------------------------------------------------------------------------------

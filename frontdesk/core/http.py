@@ -38,3 +38,22 @@ def int_arg(name, default=None, *, minimum=1):
     if value is None or not minimum <= value <= MAX_ID:
         return default
     return value
+
+
+def pdf_response(data, name):
+    """A PDF shown in the browser's viewer (inline), saved under `name`.pdf."""
+    from flask import Response
+
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+
+
+def site_record_or_404(model, object_id, site):
+    """Get-or-404 within one site: another site's records do not exist for this desk."""
+    from flask import abort
+
+    from ..extensions import db
+
+    obj = db.session.get(model, object_id)
+    if obj is None or site is None or obj.site_id != site.id:
+        abort(404)
+    return obj

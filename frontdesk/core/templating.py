@@ -1,6 +1,5 @@
 """Template filters and globals: one way to show money, dates and masked personal data."""
-from datetime import date, datetime, timezone
-from decimal import Decimal
+from datetime import datetime, timezone
 
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from flask_login import current_user

@@ -4,7 +4,7 @@ deliveries, collection visits.
 Services take the actor and the clock as arguments, flush and never commit, write their audit entry
 in the same transaction and raise DomainError subclasses the views show to the user."""
 from dataclasses import dataclass, field as dataclass_field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from uuid import uuid4
 

@@ -1,11 +1,11 @@
 """Late-fee rules, payment notices, dunning notices and collection visits: HTTP only."""
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core import clock
 from ..core.errors import DomainError
-from ..core.http import show_error
+from ..core.http import int_arg, pdf_response, show_error, site_record_or_404
 from ..extensions import db
 from . import bp, queries, services
 from ..auth.permissions import CHARGES_MANAGE, LATE_FEES_WAIVE, permission_required
@@ -143,21 +143,12 @@ def dunning_labels():
 
 
 def _own(model, object_id):
-    """Get-or-404 within the desk's site: another site's notices do not exist here."""
-    obj = db.session.get(model, object_id)
-    if obj is None or obj.site_id != _desk_site().id:
-        abort(404)
-    return obj
-
-
-def _pdf_response(data, name):
-    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+    return site_record_or_404(model, object_id, _desk_site())
 
 
 @bp.get("/notices")
 @permission_required(DUNNING_VIEW)
 def notices():
-    from ..core.http import int_arg
 
     status = request.args.get("status") if request.args.get("status") in NOTICE_STATUSES else None
     level = int_arg("level") if int_arg("level") in (1, 2, 3) else None
@@ -189,7 +180,7 @@ def notice_pdf(notice_id):
     reprints = services.print_notices([notice], actor=current_user, now=clock.now())
     data = pdf.render_dunning_notices([notice.snapshot], reprint=reprints)
     db.session.commit()
-    return _pdf_response(data, notice.number)
+    return pdf_response(data, notice.number)
 
 
 @bp.post("/notices/<int:notice_id>/delivery")
@@ -234,7 +225,7 @@ def batch_pdf(batch):
     reprints = services.print_notices(found, actor=current_user, now=clock.now())
     data = pdf.render_dunning_notices([n.snapshot for n in found], reprint=reprints)
     db.session.commit()
-    return _pdf_response(data, f"dunning-{found[0].issued_on}")
+    return pdf_response(data, f"dunning-{found[0].issued_on}")
 
 
 def _run_page(form, result=None, status=200):
@@ -327,7 +318,7 @@ def payment_notice_pdf(notice_id):
     reprints = services.print_notices([notice], actor=current_user, now=clock.now())
     data = pdf.render_payment_notices([notice.snapshot], reprint=reprints)
     db.session.commit()
-    return _pdf_response(data, notice.number)
+    return pdf_response(data, notice.number)
 
 
 @bp.post("/payment-notices/batches/<batch>/pdf")
@@ -340,7 +331,7 @@ def payment_notice_batch_pdf(batch):
     reprints = services.print_notices(found, actor=current_user, now=clock.now())
     data = pdf.render_payment_notices([n.snapshot for n in found], reprint=reprints)
     db.session.commit()
-    return _pdf_response(data, f"payment-notices-{found[0].period}")
+    return pdf_response(data, f"payment-notices-{found[0].period}")
 
 
 # --- collection visits ---------------------------------------------------------------------------
@@ -486,4 +477,4 @@ def visit_print(visit_id):
         return redirect(url_for("dunning.visit", visit_id=visit_id))
     data = render_receipt(visit.snapshot, reprint=reprint, voided=visit.status == VISIT_UNUSED)
     db.session.commit()
-    return _pdf_response(data, visit.receipt_number)
+    return pdf_response(data, visit.receipt_number)

@@ -112,7 +112,7 @@ def test_account_shows_unpaid_charges_overdue_days_total_and_history(db, as_user
     assert "￥570.00" in page  # total due
     assert "￥50.00" in page  # prepayment balance
     assert "SJ2026-000001" in page  # payment history
-    assert f'data-fen="28500"' in page
+    assert 'data-fen="28500"' in page
     assert 'name="request_token"' in page
     assert 'value="570.00"' in page  # the amount defaults to the ticked total
 

@@ -1,6 +1,6 @@
 """Dunning runs: who is due which notice, frozen contents, numbering, statuses, deliveries."""
 import threading
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
@@ -14,7 +14,7 @@ from frontdesk.dunning.models import DunningNotice, DunningNoticeCharge, NoticeD
 from frontdesk.estate.models import Site
 from tests.billing.factories import make_charge, make_desk, pay
 from tests.dunning.notice_factories import at, make_rule, run
-from tests.factories import make_customer, make_site, make_unit, make_user
+from tests.factories import make_customer, make_unit, make_user
 
 MARCH_31 = date(2026, 3, 31)
 

@@ -1,5 +1,5 @@
 """A dunning notice's status follows the money and the calendar; printing notices is counted."""
-from datetime import date, timedelta
+from datetime import date
 from io import BytesIO
 
 import pytest

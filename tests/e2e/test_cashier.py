@@ -3,36 +3,24 @@
 The app runs for real (its own migrated SQLite database, CSRF on, a werkzeug server on a free
 port) and Debian's Chromium drives it through Playwright."""
 import io
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from pypdf import PdfReader
-from werkzeug.serving import make_server
 
-from frontdesk import create_app
 from frontdesk.billing import services as billing
 from frontdesk.billing.models import PER_AREA_MONTH
 from frontdesk.core import clock
-from frontdesk.extensions import db
+from tests.e2e.conftest import running_desk
 from tests.factories import NOW, PASSWORD, make_building, make_customer, make_site, make_unit, make_user
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 
 
 @pytest.fixture
-def live_desk(tmp_path):
+def desk_url(tmp_path):
     """A running desk with one household owing management fees for March 2026 (100.05 m² × 2.85)."""
-    from flask_migrate import upgrade
-
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}", "SECRET_KEY": "e2e-secret",
-                      "RATELIMIT_ENABLED": False})
-    app.instance_path = str(tmp_path)
-    with app.app_context():
-        upgrade()
+    def populate():
         site = make_site("JX", kind="estate", name="锦绣花园", company_name="锦绣物业管理有限公司", receipt_prefix="JX")
         unit = make_unit(make_building(site, "A"), "A-1203", area="100.05", use="home")
         make_customer(site, "陈美玲", phone="13812345678", unit=unit, start_on=date(2020, 1, 1))
@@ -41,32 +29,9 @@ def live_desk(tmp_path):
         billing.create_fee_item(site, code="MGMT", name="物业管理费", basis=PER_AREA_MONTH, price=Decimal("2.85"),
                                 applies_to="home", actor=admin, now=NOW)
         billing.generate_charges(site, "2026-03", actor=admin, now=NOW)
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture
-def page(live_desk):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=live_desk)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+    with running_desk(tmp_path, populate) as url:
+        yield url
 
 
 def test_cashier_takes_cash_gives_change_and_prints_the_receipt(page):

@@ -4,36 +4,26 @@ page, open it and print its PDF.
 The app runs for real (its own migrated SQLite database, CSRF on, a werkzeug server on a free
 port, the real clock) and Debian's Chromium drives it through Playwright."""
 import io
-import threading
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from pypdf import PdfReader
-from werkzeug.serving import make_server
 
-from frontdesk import create_app
 from frontdesk.core import clock
 from frontdesk.dunning import services as dunning
-from frontdesk.extensions import db
 from tests.billing.factories import make_charge, make_fee_item
-from tests.e2e.test_cashier import CHROMIUM_ARGS
+from tests.e2e.conftest import running_desk
 from tests.factories import NOW, PASSWORD, make_building, make_customer, make_site, make_unit, make_user
 
 DAYS_OVERDUE = 90  # 250.00 × 0.05% × 90 days = 11.25
 
 
 @pytest.fixture
-def live_site(tmp_path):
+def desk_url(tmp_path):
     """A running desk whose site charges 违约金 at 0.05% a day, with one customer 90 days behind
     with 250.00 of management fees."""
-    from flask_migrate import upgrade
-
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}", "SECRET_KEY": "e2e-secret",
-                      "RATELIMIT_ENABLED": False})
-    app.instance_path = str(tmp_path)
-    with app.app_context():
-        upgrade()
+    def populate():
         site = make_site("JX", kind="estate", name="锦绣花园", company_name="锦绣物业管理有限公司", receipt_prefix="JX")
         unit = make_unit(make_building(site, "A"), "A-1203", area="100.05", use="home")
         customer = make_customer(site, "陈美玲", phone="13812345678", unit=unit)
@@ -42,32 +32,9 @@ def live_site(tmp_path):
                                    actor=supervisor, now=NOW)
         due_on = clock.business_day() - timedelta(days=DAYS_OVERDUE)
         make_charge(unit, customer, make_fee_item(site), due_on.strftime("%Y-%m"), "250.00", due_on=due_on)
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture
-def page(live_site):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=live_site)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+    with running_desk(tmp_path, populate) as url:
+        yield url
 
 
 def test_supervisor_issues_a_dunning_notice_from_the_run_page_and_prints_it(page):
