@@ -152,8 +152,9 @@ LATE_FEE_LABELS = ("违约金", "滞纳金")  # contracts differ in the word; th
 class LateFeeRule(Base):
     """How late fees accrue: per fee item, or the site's default when fee_item_id is NULL.
 
-    A charge whose fee item has no rule, at a site with no default, carries no late fee: a late fee
-    needs a basis in the customer's contract, so a site charges none until someone sets one up."""
+    A site created through the desk starts with a default rule with the column defaults below. A
+    charge whose fee item has no rule, at a site with no default (a site's default removed, or a site
+    that existed before late fees), carries no late fee."""
 
     __tablename__ = "late_fee_rule"
     __table_args__ = (

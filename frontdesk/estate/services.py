@@ -67,11 +67,17 @@ def _clean_site(site, *, code, name, kind, company_name, address="", phone="", r
 
 
 def create_site(*, actor, now, **values) -> Site:
-    """Create a site with its service-centre settings. Raises ValidationFailed for a taken code,
-    a bad receipt prefix or no receipt copy. Logs estate.site.create."""
+    """Create a site with its service-centre settings and its default late-fee rule (违约金, 0.05%
+    a day, no grace days, capped at 100% of the unpaid principal: editable on the late-fee rules
+    page, and a rate of 0 turns late fees off). Raises ValidationFailed for a taken code, a bad
+    receipt prefix or no receipt copy. Logs estate.site.create."""
+    from ..dunning.models import LateFeeRule
+
     site = Site(**_clean_site(None, **values))
     db.session.add(site)
     db.session.flush()
+    db.session.add(LateFeeRule(site_id=site.id, fee_item_id=None, updated_at=now,
+                               updated_by_id=getattr(actor, "id", None)))
     record("estate.site.create", actor=actor, now=now, obj=site, summary=site.name, after=_state(site, SITE_FIELDS))
     return site
 

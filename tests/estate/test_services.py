@@ -42,6 +42,22 @@ def test_site_is_created_with_settings_and_audited(db, admin):
     assert entry.actor_id == admin.id and entry.after["company_name"] == "示例物业服务有限公司"
 
 
+def test_a_new_site_charges_the_default_late_fee_without_any_setup(db, admin):
+    """The issue's defaults hold from day one: 违约金, 0.05% a day, no grace, capped at 100%."""
+    from datetime import timedelta
+
+    from frontdesk.dunning.queries import late_fees_as_of
+    from tests.billing.factories import make_charge, make_fee_item
+
+    site = services.create_site(**site_values(), actor=admin, now=NOW)
+    unit = make_unit(make_building(site, "A"), "A-101")
+    customer = make_customer(site, "陈美玲", unit=unit)
+    due_on = date(2026, 1, 1)
+    charge = make_charge(unit, customer, make_fee_item(site), "2026-01", "250.00", due_on=due_on)
+    fee = late_fees_as_of(site.id, due_on + timedelta(days=90))[charge.id]
+    assert (fee.label, fee.days, fee.amount) == ("违约金", 90, Decimal("11.25"))
+
+
 def test_site_update_records_before_and_after(db, admin):
     site = services.create_site(**site_values(), actor=admin, now=NOW)
     services.update_site(site, **site_values(company_name="新物业有限公司", receipt_copies=["accounting"]),
