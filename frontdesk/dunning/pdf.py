@@ -28,31 +28,25 @@ def _amount(value) -> str:
 def render_dunning_notices(snapshots, *, reprint=False) -> bytes:
     """Dunning notices, one after the other, each from its first page; `reprint` (one flag for all,
     or one per notice) marks them 补打."""
-    snapshots = list(snapshots)
-    marks = _marks(reprint, len(snapshots))
-    first = snapshots[0] if snapshots else {}
-    title = first.get("number", "") if len(snapshots) == 1 else f"催款通知书 {len(snapshots)} 份"
-    doc = Document(A4_PORTRAIT, title=title, author=first.get("company_name", ""), subject="催款通知书",
-                   margins=MARGINS)
-    for index, s in enumerate(snapshots):
-        if index:
-            doc.new_page()
-        _draw_dunning_notice(doc, s, reprint=marks[index])
-    return doc.finish()
+    return _render(snapshots, "催款通知书", _draw_dunning_notice, reprint)
 
 
 def render_payment_notices(snapshots, *, reprint=False) -> bytes:
     """Payment notices, one customer per page (more when the list of charges is long)."""
+    return _render(snapshots, "缴款通知书", _draw_payment_notice, reprint)
+
+
+def _render(snapshots, title_zh, draw, reprint) -> bytes:
     snapshots = list(snapshots)
     marks = _marks(reprint, len(snapshots))
     first = snapshots[0] if snapshots else {}
-    title = first.get("number", "") if len(snapshots) == 1 else f"缴款通知书 {len(snapshots)} 份"
-    doc = Document(A4_PORTRAIT, title=title, author=first.get("company_name", ""), subject="缴款通知书",
+    title = first.get("number", "") if len(snapshots) == 1 else f"{title_zh} {len(snapshots)} 份"
+    doc = Document(A4_PORTRAIT, title=title, author=first.get("company_name", ""), subject=title_zh,
                    margins=MARGINS)
     for index, s in enumerate(snapshots):
         if index:
             doc.new_page()
-        _draw_payment_notice(doc, s, reprint=marks[index])
+        draw(doc, s, reprint=marks[index])
     return doc.finish()
 
 
