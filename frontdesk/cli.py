@@ -133,5 +133,43 @@ def backup(path):
     click.echo(f"backup of {_safe_url()} written to {path} ({os.path.getsize(path):,} bytes)")
 
 
+@main.group("outbox")
+def outbox():
+    """The outbox of emails and text messages."""
+
+
+@outbox.command("work")
+@click.option("--once", is_flag=True, help="Send what is due now, then stop.")
+@with_appcontext
+def outbox_work(once):
+    """Send queued emails and text messages until stopped (run one beside the gunicorn workers)."""
+    from .core import clock, notify
+
+    app = current_app._get_current_object()
+    if once:
+        click.echo(f"sent {notify.deliver_due(app, clock.now, limit=10_000)}")
+        return
+    click.echo(f"outbox worker: polling every {app.config['OUTBOX_POLL_SECONDS']} s; Ctrl+C stops")
+    notify.work(app)
+
+
+@main.command("run", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def run(ctx):
+    """Serve the desk for one machine (the Flask development server), with the outbox worker
+    beside it when OUTBOX_WORKER is on. Takes the options of `flask run`."""
+    import os
+
+    from flask.cli import run_command
+
+    from .core import notify
+
+    app = create_app()
+    # under the reloader the serving process is the child; the watcher starts no worker
+    if app.config["OUTBOX_WORKER"] and (os.environ.get("WERKZEUG_RUN_MAIN") or "--reload" not in ctx.args):
+        notify.start_worker_thread(app)
+    run_command.main(args=ctx.args, prog_name="frontdesk run", standalone_mode=False, obj=ctx.obj)
+
+
 from .estate.cli import estate as estate_commands  # noqa: E402
 main.add_command(estate_commands)

@@ -28,6 +28,26 @@ MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # uploads (imports)
 PDF_FONT_PATH = None  # None → the font shipped in frontdesk/pdf/fonts
 SQLITE_BUSY_TIMEOUT_MS = 5000
 PAGE_SIZE = 50
+# The outbox (core/notify.py): mail and text messages are sent by a worker, never by a request
+SMTP_HOST = ""  # empty: no email is sent (text messages and the desk still work)
+SMTP_PORT = 25
+SMTP_USERNAME = ""
+SMTP_PASSWORD = ""
+SMTP_STARTTLS = False
+SMTP_SSL = False
+SMTP_TIMEOUT = 10  # seconds before a mail server that hangs counts as a failed attempt
+MAIL_FROM = "frontdesk@localhost"
+MAIL_FROM_NAME = "物业服务中心"
+SMS_GATEWAY = "record"  # "record" keeps the message in the outbox only; or "package.module:Class"
+OUTBOX_MAX_ATTEMPTS = 5
+OUTBOX_RETRY_SECONDS = 30  # first pause after a failure; it doubles with each attempt
+OUTBOX_CLAIM_TIMEOUT = 300  # a message a dead worker claimed is taken over after this many seconds
+OUTBOX_POLL_SECONDS = 5
+OUTBOX_WORKER = True  # `frontdesk run` sends the outbox in a thread of its own
+PUBLIC_URL = ""  # how hosts reach the desk, for the links in their messages; empty: the desk's own address
+# Visitors
+HOST_LINK_HOURS = 12  # how long a host's answer link works
+VISITOR_ID_RETENTION_DAYS = 180  # `frontdesk visitors purge` erases ID numbers older than this
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 

@@ -38,6 +38,9 @@ LATE_FEES_WAIVE = "late_fees.waive"  # waive all or part of a late fee (减免)
 DUNNING_VIEW = "dunning.view"  # payment and dunning notices, a customer's dunning history
 DUNNING_DELIVER = "dunning.deliver"  # record how a notice went out
 DUNNING_ISSUE = "dunning.issue"  # run the dunning batch, issue payment and dunning notices
+VISITORS_REGISTER = "visitors.register"  # register, book, check in and sign out visitors; count passes
+VISITORS_VIEW = "visitors.view"  # who is on site, the visit history and the register for security
+VISITORS_MANAGE = "visitors.manage"  # pass inventory, watch list, visitor settings, the outbox
 
 PERMISSION_LABELS = {
     FEES_VIEW: _l("Look up fees"),
@@ -55,18 +58,21 @@ PERMISSION_LABELS = {
     DUNNING_VIEW: _l("See payment and dunning notices"),
     DUNNING_DELIVER: _l("Record the delivery of notices"),
     DUNNING_ISSUE: _l("Issue payment and dunning notices"),
+    VISITORS_REGISTER: _l("Register visitors"),
+    VISITORS_VIEW: _l("See visitors and the visitor register"),
+    VISITORS_MANAGE: _l("Manage visitor passes, the watch list and messages"),
 }
 
 ROLE_PERMISSIONS = {
-    CLERK: {FEES_VIEW, ESTATE_VIEW, DUNNING_VIEW, DUNNING_DELIVER},
+    CLERK: {FEES_VIEW, ESTATE_VIEW, DUNNING_VIEW, DUNNING_DELIVER, VISITORS_REGISTER, VISITORS_VIEW},
     CASHIER: {FEES_VIEW, FEES_COLLECT, ESTATE_VIEW, CONTACT_DETAILS, DUNNING_VIEW, DUNNING_DELIVER},
     STEWARD: {ESTATE_VIEW},
     ACCOUNT_MANAGER: {FEES_VIEW, ESTATE_VIEW, CONTACT_DETAILS},
     SUPERVISOR: {FEES_VIEW, RECEIPTS_VOID, DAYCLOSE_VIEW_ALL, ESTATE_VIEW, CONTACT_DETAILS,
                  AUDIT_VIEW, REPORTS_VIEW, CHARGES_MANAGE, DUNNING_VIEW, DUNNING_DELIVER, DUNNING_ISSUE,
-                 LATE_FEES_WAIVE},
-    PROJECT_MANAGER: {FEES_VIEW, DAYCLOSE_VIEW_ALL, ESTATE_VIEW, REPORTS_VIEW, DUNNING_VIEW},
-    ADMIN: {ESTATE_VIEW, ESTATE_MANAGE, CHARGES_MANAGE, USERS_MANAGE, AUDIT_VIEW, CONTACT_DETAILS},
+                 LATE_FEES_WAIVE, VISITORS_REGISTER, VISITORS_VIEW, VISITORS_MANAGE},
+    PROJECT_MANAGER: {FEES_VIEW, DAYCLOSE_VIEW_ALL, ESTATE_VIEW, REPORTS_VIEW, DUNNING_VIEW, VISITORS_VIEW},
+    ADMIN: {ESTATE_VIEW, ESTATE_MANAGE, CHARGES_MANAGE, USERS_MANAGE, AUDIT_VIEW, CONTACT_DETAILS, VISITORS_MANAGE},
 }
 
 

@@ -21,6 +21,7 @@ BLUEPRINTS = [
     ("frontdesk.estate", "/estate"),
     ("frontdesk.billing", "/billing"),
     ("frontdesk.dunning", "/dunning"),
+    ("frontdesk.visitors", "/visitors"),
     ("frontdesk.audit", "/audit"),
 ]
 
@@ -67,7 +68,8 @@ def import_models():
     """Import every models module, so metadata (and Alembic) sees every table."""
     from importlib import import_module
 
-    for name in ("core.numbering", "auth.models", "audit.models", "estate.models", "billing.models", "dunning.models"):
+    for name in ("core.numbering", "auth.models", "audit.models", "estate.models", "billing.models", "dunning.models",
+                 "core.notify", "visitors.models"):
         import_module(f"frontdesk.{name}")
 
 

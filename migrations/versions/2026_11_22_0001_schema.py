@@ -98,6 +98,31 @@ def upgrade():
     with op.batch_alter_table('fee_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_fee_item_site_id'), ['site_id'], unique=False)
 
+    op.create_table('outbox_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=True),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('recipient', sa.String(length=120), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('object_type', sa.String(length=40), nullable=True),
+    sa.Column('object_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("channel IN ('email', 'sms')", name=op.f('ck_outbox_message_channel_known')),
+    sa.CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name=op.f('ck_outbox_message_status_known')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_outbox_message_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message'))
+    )
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_message_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_outbox_message_object', ['object_type', 'object_id'], unique=False)
+
     op.create_table('user',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=40), nullable=False),
@@ -114,6 +139,46 @@ def upgrade():
     sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_user_site_id_site')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('username', name=op.f('uq_user_username'))
+    )
+    op.create_table('visitor',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('company', sa.String(length=100), nullable=False),
+    sa.Column('id_type', sa.String(length=20), nullable=True),
+    sa.Column('id_number', sa.String(length=30), nullable=True),
+    sa.Column('plate', sa.String(length=12), nullable=False),
+    sa.Column('last_visit_id', sa.Integer(), nullable=True),
+    sa.Column('visits', sa.Integer(), nullable=False),
+    sa.Column('last_visit_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_visitor_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_visitor')),
+    sa.UniqueConstraint('site_id', 'phone', name=op.f('uq_visitor_site_id_phone'))
+    )
+    op.create_table('visitor_pass',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=10), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('out_visit_id', sa.Integer(), nullable=True),
+    sa.Column('missing_since', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_visitor_pass_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_visitor_pass')),
+    sa.UniqueConstraint('out_visit_id', name=op.f('uq_visitor_pass_out_visit_id')),
+    sa.UniqueConstraint('site_id', 'number', name=op.f('uq_visitor_pass_site_id_number'))
+    )
+    with op.batch_alter_table('visitor_pass', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_visitor_pass_site_id'), ['site_id'], unique=False)
+
+    op.create_table('visitor_settings',
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('id_required', sa.Boolean(), nullable=False),
+    sa.Column('answer_minutes', sa.Integer(), nullable=False),
+    sa.CheckConstraint('answer_minutes BETWEEN 1 AND 120', name=op.f('ck_visitor_settings_answer_minutes_range')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_visitor_settings_site_id_site')),
+    sa.PrimaryKeyConstraint('site_id', name=op.f('pk_visitor_settings'))
     )
     op.create_table('audit_entry',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -225,6 +290,25 @@ def upgrade():
     with op.batch_alter_table('late_fee_rule', schema=None) as batch_op:
         batch_op.create_index('uq_late_fee_rule_site_default', ['site_id'], unique=True, sqlite_where=sa.text('fee_item_id IS NULL'), postgresql_where=sa.text('fee_item_id IS NULL'))
 
+    op.create_table('pass_count',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('counted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('outgoing_id', sa.Integer(), nullable=False),
+    sa.Column('incoming_id', sa.Integer(), nullable=False),
+    sa.Column('expected', sa.Integer(), nullable=False),
+    sa.Column('counted', sa.Integer(), nullable=False),
+    sa.Column('out', sa.Integer(), nullable=False),
+    sa.Column('missing', sa.String(length=500), nullable=False),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['incoming_id'], ['user.id'], name=op.f('fk_pass_count_incoming_id_user')),
+    sa.ForeignKeyConstraint(['outgoing_id'], ['user.id'], name=op.f('fk_pass_count_outgoing_id_user')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_pass_count_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pass_count'))
+    )
+    with op.batch_alter_table('pass_count', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pass_count_site_id'), ['site_id'], unique=False)
+
     op.create_table('payment_notice',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
@@ -283,6 +367,25 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_role')),
     sa.UniqueConstraint('user_id', 'role', name=op.f('uq_user_role_user_id_role'))
     )
+    op.create_table('watch_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.String(length=10), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('id_number', sa.String(length=30), nullable=True),
+    sa.Column('phone', sa.String(length=20), nullable=True),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('added_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("level IN ('flag', 'bar')", name=op.f('ck_watch_entry_level_known')),
+    sa.ForeignKeyConstraint(['added_by_id'], ['user.id'], name=op.f('fk_watch_entry_added_by_id_user')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_watch_entry_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_watch_entry'))
+    )
+    with op.batch_alter_table('watch_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_watch_entry_site_id'), ['site_id'], unique=False)
+
     op.create_table('charge',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
@@ -383,6 +486,75 @@ def upgrade():
         batch_op.create_index('ix_payment_customer', ['customer_id', 'paid_at'], unique=False)
         batch_op.create_index('ix_payment_site_day', ['site_id', 'business_on'], unique=False)
         batch_op.create_index('ix_payment_unit', ['unit_id', 'paid_at'], unique=False)
+
+    op.create_table('visit',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('visitor_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('company', sa.String(length=100), nullable=False),
+    sa.Column('party_size', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=12), nullable=False),
+    sa.Column('purpose_note', sa.String(length=200), nullable=False),
+    sa.Column('plate', sa.String(length=12), nullable=False),
+    sa.Column('id_type', sa.String(length=20), nullable=True),
+    sa.Column('id_number', sa.String(length=30), nullable=True),
+    sa.Column('id_erased_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('watch_note', sa.String(length=300), nullable=False),
+    sa.Column('host_kind', sa.String(length=10), nullable=False),
+    sa.Column('host_contact_id', sa.Integer(), nullable=True),
+    sa.Column('host_customer_id', sa.Integer(), nullable=True),
+    sa.Column('host_user_id', sa.Integer(), nullable=True),
+    sa.Column('host_name', sa.String(length=60), nullable=False),
+    sa.Column('host_company', sa.String(length=100), nullable=False),
+    sa.Column('host_unit', sa.String(length=60), nullable=False),
+    sa.Column('host_phone', sa.String(length=20), nullable=False),
+    sa.Column('host_email', sa.String(length=120), nullable=False),
+    sa.Column('expected_on', sa.Date(), nullable=True),
+    sa.Column('booked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('booked_by_id', sa.Integer(), nullable=True),
+    sa.Column('arrived_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('registered_by_id', sa.Integer(), nullable=True),
+    sa.Column('announced_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('link_nonce', sa.String(length=32), nullable=False),
+    sa.Column('answer', sa.String(length=10), nullable=True),
+    sa.Column('answer_note', sa.String(length=200), nullable=False),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('answered_via', sa.String(length=10), nullable=True),
+    sa.Column('answer_recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('pass_id', sa.Integer(), nullable=True),
+    sa.Column('pass_number', sa.String(length=10), nullable=False),
+    sa.Column('signed_out_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('signed_out_via', sa.String(length=10), nullable=True),
+    sa.Column('signed_out_by_id', sa.Integer(), nullable=True),
+    sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("answer IS NULL OR answer IN ('lobby', 'send_up', 'decline')", name=op.f('ck_visit_answer_known')),
+    sa.CheckConstraint("purpose IN ('business', 'interview', 'delivery', 'contractor', 'other')", name=op.f('ck_visit_purpose_known')),
+    sa.CheckConstraint("status IN ('expected', 'on_site', 'signed_out', 'cancelled')", name=op.f('ck_visit_status_known')),
+    sa.CheckConstraint('party_size BETWEEN 1 AND 99', name=op.f('ck_visit_party_size_range')),
+    sa.ForeignKeyConstraint(['answer_recorded_by_id'], ['user.id'], name=op.f('fk_visit_answer_recorded_by_id_user')),
+    sa.ForeignKeyConstraint(['booked_by_id'], ['user.id'], name=op.f('fk_visit_booked_by_id_user')),
+    sa.ForeignKeyConstraint(['host_contact_id'], ['contact.id'], name=op.f('fk_visit_host_contact_id_contact')),
+    sa.ForeignKeyConstraint(['host_customer_id'], ['customer.id'], name=op.f('fk_visit_host_customer_id_customer')),
+    sa.ForeignKeyConstraint(['host_user_id'], ['user.id'], name=op.f('fk_visit_host_user_id_user')),
+    sa.ForeignKeyConstraint(['pass_id'], ['visitor_pass.id'], name=op.f('fk_visit_pass_id_visitor_pass')),
+    sa.ForeignKeyConstraint(['registered_by_id'], ['user.id'], name=op.f('fk_visit_registered_by_id_user')),
+    sa.ForeignKeyConstraint(['signed_out_by_id'], ['user.id'], name=op.f('fk_visit_signed_out_by_id_user')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_visit_site_id_site')),
+    sa.ForeignKeyConstraint(['visitor_id'], ['visitor.id'], name=op.f('fk_visit_visitor_id_visitor')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_visit')),
+    sa.UniqueConstraint('site_id', 'number', name=op.f('uq_visit_site_id_number'))
+    )
+    with op.batch_alter_table('visit', schema=None) as batch_op:
+        batch_op.create_index('ix_visit_host_user', ['host_user_id', 'status'], unique=False)
+        batch_op.create_index('ix_visit_id_kept', ['arrived_at'], unique=False, postgresql_where=sa.text('id_number IS NOT NULL'), sqlite_where=sa.text('id_number IS NOT NULL'))
+        batch_op.create_index('ix_visit_site_arrived', ['site_id', 'arrived_at'], unique=False)
+        batch_op.create_index('ix_visit_site_expected', ['site_id', 'expected_on'], unique=False)
+        batch_op.create_index('ix_visit_site_status', ['site_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_visit_visitor_id'), ['visitor_id'], unique=False)
 
     op.create_table('collection_visit',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -618,6 +790,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_collection_visit_customer_id'))
 
     op.drop_table('collection_visit')
+    with op.batch_alter_table('visit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_visit_visitor_id'))
+        batch_op.drop_index('ix_visit_site_status')
+        batch_op.drop_index('ix_visit_site_expected')
+        batch_op.drop_index('ix_visit_site_arrived')
+        batch_op.drop_index('ix_visit_id_kept', postgresql_where=sa.text('id_number IS NOT NULL'), sqlite_where=sa.text('id_number IS NOT NULL'))
+        batch_op.drop_index('ix_visit_host_user')
+
+    op.drop_table('visit')
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.drop_index('ix_payment_unit')
         batch_op.drop_index('ix_payment_site_day')
@@ -638,6 +819,10 @@ def downgrade():
         batch_op.drop_index('ix_charge_customer_status')
 
     op.drop_table('charge')
+    with op.batch_alter_table('watch_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_watch_entry_site_id'))
+
+    op.drop_table('watch_entry')
     op.drop_table('user_role')
     with op.batch_alter_table('unit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_unit_site_id'))
@@ -649,6 +834,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_payment_notice_batch'))
 
     op.drop_table('payment_notice')
+    with op.batch_alter_table('pass_count', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pass_count_site_id'))
+
+    op.drop_table('pass_count')
     with op.batch_alter_table('late_fee_rule', schema=None) as batch_op:
         batch_op.drop_index('uq_late_fee_rule_site_default', sqlite_where=sa.text('fee_item_id IS NULL'), postgresql_where=sa.text('fee_item_id IS NULL'))
 
@@ -672,7 +861,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_entry_action'))
 
     op.drop_table('audit_entry')
+    op.drop_table('visitor_settings')
+    with op.batch_alter_table('visitor_pass', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_visitor_pass_site_id'))
+
+    op.drop_table('visitor_pass')
+    op.drop_table('visitor')
     op.drop_table('user')
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_message_object')
+        batch_op.drop_index('ix_outbox_message_due')
+
+    op.drop_table('outbox_message')
     with op.batch_alter_table('fee_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_fee_item_site_id'))
 
