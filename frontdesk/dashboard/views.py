@@ -15,8 +15,16 @@ CUSTOMER_LIMIT = 200  # customers listed on the page; the export has them all
 @bp.get("/")
 @login_required
 def home():
-    figures = billing_queries.home_figures(current_user, clock.business_day())
-    return render_template("dashboard/home.html", f=figures, method_labels=dict(METHOD_CHOICES))
+    from ..auth.permissions import VISITORS_REGISTER, VISITORS_VIEW
+    from ..visitors import queries as visitor_queries
+
+    today = clock.business_day()
+    figures = billing_queries.home_figures(current_user, today)
+    visitors = None
+    if figures.site and (current_user.can(VISITORS_REGISTER) or current_user.can(VISITORS_VIEW)):
+        visitors = visitor_queries.desk_figures(figures.site.id, today)
+    return render_template("dashboard/home.html", f=figures, method_labels=dict(METHOD_CHOICES), visitors=visitors,
+                           my_visitors=visitor_queries.visits_for_host(current_user.id, today))
 
 
 def _report_form():

@@ -170,6 +170,18 @@ def not_signed_out(site_id, day: date) -> list[Visit]:
                               .order_by(Visit.arrived_at)).all()
 
 
+def desk_figures(site_id, day: date) -> dict:
+    """The visitor figures of the home page: on site now, expected today, and left over from
+    earlier days without signing out."""
+    start, _ = clock.day_bounds(day)
+    row = db.session.execute(sa.select(
+        sa.func.count().filter(Visit.status == ON_SITE),
+        sa.func.count().filter(Visit.status == EXPECTED, Visit.expected_on == day),
+        sa.func.count().filter(Visit.status == ON_SITE, Visit.arrived_at < start),
+    ).where(Visit.site_id == site_id, Visit.status.in_((ON_SITE, EXPECTED)))).one()
+    return {"on_site": row[0], "expected": row[1], "left_over": row[2]}
+
+
 def visits_for_host(user_id, day: date) -> list[Visit]:
     """A member of staff's visitors today: waiting for an answer, on site, expected."""
     start, end = clock.day_bounds(day)

@@ -19,6 +19,7 @@ STATUS_LABELS = {"expected": _l("Expected"), "on_site": _l("On site"), "signed_o
 ANSWER_LABELS = {LOBBY: _l("Receive in the lobby"), SEND_UP: _l("Send up"), DECLINE: _l("Declined")}
 WAY_LABELS = {BY_LINK: _l("by the host's link"), BY_APP: _l("in the app"), BY_PHONE: _l("by phone"),
               BY_DESK: _l("at the desk")}
+OUTBOX_LABELS = {"queued": _l("Queued"), "sending": _l("Sending"), "sent": _l("Sent"), "failed": _l("Failed")}
 WATCH_LEVEL_LABELS = {"flag": _l("Flag: warn the desk"), "bar": _l("Barred: do not admit")}
 
 # 京A12345, 粤B·D12345 (new-energy plates have six characters after the letter)

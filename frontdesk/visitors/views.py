@@ -25,7 +25,7 @@ INVALID = 422  # a form sent back with its errors
 def visitor_labels():
     return {"purpose_labels": rules.PURPOSE_LABELS, "status_labels": rules.STATUS_LABELS,
             "answer_labels": rules.ANSWER_LABELS, "way_labels": rules.WAY_LABELS, "id_type_labels": rules.ID_TYPE_LABELS,
-            "watch_level_labels": rules.WATCH_LEVEL_LABELS}
+            "watch_level_labels": rules.WATCH_LEVEL_LABELS, "outbox_labels": rules.OUTBOX_LABELS}
 
 
 def _site():
@@ -70,9 +70,11 @@ def _desk(form=None, status=200, watch=None):
     if not form.is_submitted() and free:
         form.pass_id.data = free[0].id
     settings = queries.settings_of(site.id)
+    on_site, now = queries.on_site(site.id), clock.now()
+    calls = {v.id for v in on_site if rules.answer_overdue(v.announced_at, v.answer, settings.answer_minutes, now)}
     return render_template("visitors/desk.html", form=form, site=site, settings=settings, watch=watch,
-                           on_site=queries.on_site(site.id), expected=queries.expected_on(site.id, today),
-                           now=clock.now(), button=ButtonForm(), check_in_form=CheckInForm()), status
+                           on_site=on_site, calls=calls, expected=queries.expected_on(site.id, today),
+                           button=ButtonForm(), check_in_form=CheckInForm()), status
 
 
 @bp.get("/")
