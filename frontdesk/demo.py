@@ -77,6 +77,8 @@ def load(*, now: datetime | None = None, months: int = MONTHS) -> list[str]:
     for code, data in made.items():
         figures = _bill(data, users, random.Random(f"{code}-billing"), now, months)
         report.append(f"site {code} ({data.site.name}): {len(data.units)} units, " + figures)
+    if "ESTATE" in sites:
+        report.append(_visitors(sites["ESTATE"], users, random.Random("ESTATE-visitors"), now))
     return report
 
 
@@ -418,3 +420,62 @@ def _close_days(site, cashier, supervisor, payments, today, now) -> int:
         if n < len(days) - 3 and received < now:
             billing.acknowledge_day_close(close, actor=supervisor, now=received)
     return len(days)
+
+
+# --- visitors ------------------------------------------------------------------------------------
+
+VISITOR_COMPANIES = ("顺丰速运", "美团外卖", "京东物流", "苏州恒信装饰工程有限公司", "中国移动", "个人", "远景设计事务所",
+                     "华创电梯维保有限公司")
+
+
+def _visitors(site, users, rng, now) -> str:
+    """Thirty visitor passes, two weeks of visits through the real services (registered, answered,
+    signed out), a few visitors on site now and two expected today, and one name on the watch list.
+    Skipped when the site has passes already."""
+    from .core.notify import OutboxMessage
+    from .visitors import queries as visitor_queries, services as visitors
+    from .visitors.models import VisitorPass
+
+    if db.session.scalar(sa.select(VisitorPass.id).where(VisitorPass.site_id == site.id).limit(1)):
+        return f"visitors at {site.code}: present, left alone"
+    clerk, supervisor = users["clerk"], users["supervisor"]
+    visitors.add_passes(site, [f"{n:03d}" for n in range(1, 31)], actor=supervisor, now=now)
+    visitors.save_settings(site, id_required=False, answer_minutes=5, actor=supervisor, now=now)
+    visitors.add_watch_entry(site, level="flag", name="赵一鸣", phone="13500009999",
+                             reason="曾多次未登记进入；来访请先电话确认受访人", actor=supervisor, now=now)
+    today = clock.business_day(now)
+    hosts = [visitor_queries.Host("customer", c.id, c.name, "", "", c.phone or "")
+             for c in db.session.scalars(sa.select(Customer).where(Customer.site_id == site.id,
+                                                                   Customer.kind == "person").order_by(Customer.id).limit(60))]
+    people = [(_person_name(rng, set()), _mobile(rng), rng.choice(VISITOR_COMPANIES)) for _ in range(40)]
+    count = 0
+    for days_ago in range(14, -1, -1):
+        day = today - timedelta(days=days_ago)
+        for n in range(rng.randrange(5, 11) if days_ago else 5):
+            name, phone, company = rng.choice(people)
+            purpose = "delivery" if company in ("顺丰速运", "美团外卖", "京东物流") else rng.choice(
+                ["business", "business", "contractor", "other", "interview"])
+            # today's visitors came in during the last hour and a bit, whatever the time of day
+            arrived = _at(day, 9 + n, rng.randrange(0, 60)) if days_ago else now - timedelta(minutes=70 - 14 * n)
+            free = visitor_queries.free_passes(site.id)
+            host = visitor_queries.host_by_ref(site.id, rng.choice(hosts).ref, day)
+            visit = visitors.register_visit(
+                site, visitors.VisitorDetails(name=name, phone=phone, company="" if company == "个人" else company,
+                                              party_size=rng.choice([1, 1, 1, 2]), purpose=purpose),
+                host, actor=clerk, now=arrived, pass_id=free[0].id if free and purpose != "delivery" else None)
+            count += 1
+            if days_ago == 0 and n >= 3:
+                continue  # still here, one still waiting for the host
+            visitors.answer_visit(visit, rng.choice(["lobby", "send_up", "send_up"]), via=rng.choice(["link", "phone"]),
+                                  actor=clerk, now=arrived + timedelta(minutes=rng.randrange(1, 6)))
+            if days_ago == 0 and n == 2:
+                continue
+            visitors.sign_out(visit, via="desk", actor=clerk, now=arrived + timedelta(minutes=rng.randrange(10, 90)))
+    for name, phone, company in people[:2]:
+        host = visitor_queries.host_by_ref(site.id, rng.choice(hosts).ref, today)
+        visitors.book_visit(site, visitors.VisitorDetails(name=name, phone=phone, company=company, purpose="business"),
+                            host, today, actor=clerk, now=now)
+    # the hosts of past visits were told long ago
+    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.site_id == site.id)
+                       .values(status="sent", sent_at=OutboxMessage.created_at))
+    return f"visitors at {site.code}: 30 passes, {count} visits, 2 expected today"

@@ -127,14 +127,17 @@ def _claim_next(db, config, now):
     workers never send the same message."""
     table = OutboxMessage.__table__
     stale = now - timedelta(seconds=config["OUTBOX_CLAIM_TIMEOUT"])
-    candidates = db.session.execute(
-        sa.select(table.c.id, table.c.status).where(sa.or_(
-            sa.and_(table.c.status == QUEUED, table.c.next_attempt_at <= now),
-            sa.and_(table.c.status == SENDING, table.c.claimed_at < stale),
-        )).order_by(table.c.next_attempt_at, table.c.id).limit(5)).all()
-    for message_id, status in candidates:
+    due = sa.or_(
+        sa.and_(table.c.status == QUEUED, table.c.next_attempt_at <= now),
+        sa.and_(table.c.status == SENDING, table.c.claimed_at < stale),
+    )
+    candidates = db.session.scalars(
+        sa.select(table.c.id).where(due).order_by(table.c.next_attempt_at, table.c.id).limit(5)).all()
+    for message_id in candidates:
+        # the whole condition again, not only the status: a stale claim another worker has just
+        # taken over is still `sending`, and a message it has just put back is `queued` for later
         taken = db.session.execute(
-            sa.update(table).where(table.c.id == message_id, table.c.status == status)
+            sa.update(table).where(table.c.id == message_id, due)
             .values(status=SENDING, claimed_at=now, attempts=table.c.attempts + 1)).rowcount
         if taken:
             return message_id

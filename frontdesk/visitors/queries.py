@@ -216,9 +216,11 @@ def register_rows(site_id, start_on: date, end_on: date) -> list[Visit]:
 
 
 def free_passes(site_id) -> list[VisitorPass]:
+    """The passes in the drawer to hand out. One found missing at the last shift count is not
+    there to hand out: it comes back when a count (or a sign-out) finds it."""
     return db.session.scalars(
         sa.select(VisitorPass).where(VisitorPass.site_id == site_id, VisitorPass.active.is_(True),
-                                     VisitorPass.out_visit_id.is_(None))
+                                     VisitorPass.out_visit_id.is_(None), VisitorPass.missing_since.is_(None))
         .order_by(sa.func.length(VisitorPass.number), VisitorPass.number)).all()
 
 

@@ -186,6 +186,8 @@ def register_visit(site, details: VisitorDetails, host, *, actor, now, pass_id=N
     details = _clean(details, settings, clock.business_day(now))
     _check_host(host)
     watch_note = _check_watch_list(site.id, details, confirm_watch)
+    if pass_id:
+        _check_pass_free(site.id, pass_id)
     visit = _new_visit(site, details, host, status=ON_SITE, actor=actor, now=now, watch_note=watch_note)
     visit.arrived_at, visit.registered_by_id = now, actor.id
     if pass_id:
@@ -227,7 +229,10 @@ def check_in(visit, *, site, actor, now, pass_id=None, confirm_watch=False, base
         raise ValidationFailed(_l("This site registers an ID document for every visitor: register this visitor "
                                   "with the form instead."), field="id_number")
     details = VisitorDetails(name=visit.name, phone=visit.phone, id_number=visit.id_number)
-    visit.watch_note = _check_watch_list(site.id, details, confirm_watch)
+    watch_note = _check_watch_list(site.id, details, confirm_watch)
+    if pass_id:
+        _check_pass_free(site.id, pass_id)
+    visit.watch_note = watch_note
     _move(visit, ON_SITE, actor=actor, now=now)
     visit.arrived_at, visit.registered_by_id = now, actor.id
     if pass_id is None:
@@ -330,9 +335,24 @@ def answer_visit(visit, answer, note="", *, via, actor, now) -> Visit:
 
 # --- passes ------------------------------------------------------------------------------------
 
+def _pass_out(number):
+    return ValidationFailed(_l("Pass %(number)s is already out: choose another."), field="pass_id", number=number)
+
+
+def _check_pass_free(site_id, pass_id):
+    """Refuse a pass that is out (or retired, or another site's) before the visit is numbered, so
+    the refusal writes nothing. The conditional UPDATE of `_hand_out_pass` still catches a clerk
+    who takes the pass a moment later; the caller's rollback then undoes the number."""
+    table = VisitorPass.__table__
+    card = db.session.execute(sa.select(table.c.number, table.c.active, table.c.out_visit_id)
+                              .where(table.c.id == pass_id, table.c.site_id == site_id)).first()
+    if card is None or not card.active or card.out_visit_id is not None:
+        raise _pass_out(card.number if card else "?")
+
+
 def _hand_out_pass(visit, pass_id):
     """Give the pass to the visit with one conditional UPDATE: if another clerk gave it out a
-    moment ago, nothing is changed and the clerk is told."""
+    moment ago, the pass is not changed and the clerk is told (the caller rolls the visit back)."""
     table = VisitorPass.__table__
     taken = db.session.execute(
         sa.update(table).where(table.c.id == pass_id, table.c.site_id == visit.site_id, table.c.active.is_(True),
@@ -340,8 +360,7 @@ def _hand_out_pass(visit, pass_id):
         .values(out_visit_id=visit.id)).rowcount
     if not taken:
         card = db.session.get(VisitorPass, pass_id)
-        raise ValidationFailed(_l("Pass %(number)s is already out: choose another."), field="pass_id",
-                               number=card.number if card else "?")
+        raise _pass_out(card.number if card else "?")
     card = db.session.get(VisitorPass, pass_id)
     db.session.refresh(card)
     visit.pass_id, visit.pass_number = card.id, card.number

@@ -16,12 +16,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @contextmanager
-def running_desk(tmp_path, populate):
-    """Migrate a fresh database, let `populate()` fill it, serve the app; yields its base URL."""
+def running_desk(tmp_path, populate, config=None, outbox=False):
+    """Migrate a fresh database, let `populate()` fill it, serve the app; yields its base URL.
+    With `outbox`, the outbox worker runs beside it, as under `frontdesk run`."""
     from flask_migrate import upgrade
 
+    from frontdesk.core import notify
+
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}", "SECRET_KEY": "e2e-secret",
-                      "RATELIMIT_ENABLED": False})
+                      "RATELIMIT_ENABLED": False, **(config or {})})
     app.instance_path = str(tmp_path)
     with app.app_context():
         upgrade()
@@ -33,9 +36,14 @@ def running_desk(tmp_path, populate):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    worker = notify.start_worker_thread(app, interval=0.2) if outbox else None
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
+        if worker:
+            worker[0].set()
+            notify.wake()
+            worker[1].join()
         server.shutdown()
         thread.join()
         with app.app_context():
