@@ -47,7 +47,7 @@ class CheckInForm(DeskForm):
 class AnswerForm(DeskForm):
     """The host's answer through their link or in the app: one button per answer."""
 
-    answer = HiddenField()
+    answer = StringField()  # the button pressed: not a hidden field, which hidden_tag() would repeat
     note = StringField(_l("Message for the visitor (optional)"), validators=[Optional(), Length(max=200)])
 
 

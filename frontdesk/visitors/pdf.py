@@ -105,6 +105,8 @@ SLIP_COPIES = (
 SLIP_ROW_H = 26
 SLIP_LABEL_W = 62
 SLIP_SIDE_W = 130  # the QR code and the pass number, right of the grid
+SLIP_QR_SIZE = 104
+SLIP_QR_FORM = "visit-qr"
 
 
 def visitor_slip(visit, site) -> bytes:
@@ -115,6 +117,10 @@ def visitor_slip(visit, site) -> bytes:
     doc = Document(A4_PORTRAIT, title=f"会客登记单 {visit.number}", author=site.name, subject="会客登记单",
                    margins=SLIP_MARGINS)
     middle = doc.height / 2
+    # the QR code is encoded and drawn once, then placed on both copies
+    doc.canvas.beginForm(SLIP_QR_FORM)
+    renderPDF.draw(qr_drawing(slip_qr_value(visit), SLIP_QR_SIZE), doc.canvas, 0, 0)
+    doc.canvas.endForm()
     _draw_slip_copy(doc, visit, site, *SLIP_COPIES[0], top=doc.top)
     _draw_cut_line(doc, middle)
     _draw_slip_copy(doc, visit, site, *SLIP_COPIES[1], top=middle - 8 * mm)
@@ -200,9 +206,10 @@ def _draw_slip_copy(doc, visit, site, copy_label, note, *, top):
     # right of the grid: the QR code of the visit number, and the pass in large print
     side_x = left + grid_w
     qr_box_h = SLIP_ROW_H * 5
-    qr_size = 104
-    renderPDF.draw(qr_drawing(slip_qr_value(visit), qr_size), c, side_x + (SLIP_SIDE_W - qr_size) / 2,
-                   grid_top - 4 - qr_size)
+    c.saveState()
+    c.translate(side_x + (SLIP_SIDE_W - SLIP_QR_SIZE) / 2, grid_top - 4 - SLIP_QR_SIZE)
+    c.doForm(SLIP_QR_FORM)
+    c.restoreState()
     draw_text(c, visit.number, side_x + SLIP_SIDE_W / 2, grid_top - qr_box_h + 8, font=font, size=8,
               align="center", max_width=SLIP_SIDE_W - 8)
     c.line(side_x, grid_top - qr_box_h, right, grid_top - qr_box_h)

@@ -65,7 +65,16 @@ class VisitorDetails:
     id_number: str | None = None
 
 
+def _lock(visit):
+    """Lock the visit's row for this transaction and read it afresh (FOR UPDATE on PostgreSQL;
+    SQLite holds its write lock since BEGIN IMMEDIATE): of two desks changing one visit at the
+    same moment, the second sees what the first did and is refused."""
+    db.session.scalars(sa.select(Visit).where(Visit.id == visit.id).with_for_update()
+                       .execution_options(populate_existing=True)).one()
+
+
 def _move(visit, to, *, actor, now, summary=""):
+    _lock(visit)
     before = visit.status
     if to not in TRANSITIONS[before]:
         raise InvalidTransition(_TRANSITION_MESSAGES.get((before, to), _l("This visit cannot change that way.")))
@@ -232,8 +241,8 @@ def check_in(visit, *, site, actor, now, pass_id=None, confirm_watch=False, base
     watch_note = _check_watch_list(site.id, details, confirm_watch)
     if pass_id:
         _check_pass_free(site.id, pass_id)
-    visit.watch_note = watch_note
     _move(visit, ON_SITE, actor=actor, now=now)
+    visit.watch_note = watch_note
     visit.arrived_at, visit.registered_by_id = now, actor.id
     if pass_id is None:
         free = queries.free_passes(site.id)
@@ -318,6 +327,7 @@ def answer_visit(visit, answer, note="", *, via, actor, now) -> Visit:
     note = (note or "").strip()
     if len(note) > 200:
         raise ValidationFailed(_l("The message has at most 200 characters."), field="note")
+    _lock(visit)
     if visit.status != ON_SITE:
         raise InvalidTransition(_l("The visitor is no longer at the desk: nothing was changed."))
     if visit.answer is not None:
@@ -369,6 +379,7 @@ def _hand_out_pass(visit, pass_id):
 
 def issue_pass(visit, pass_id, *, actor, now):
     """Hand a pass to a visitor on site who has none (the host said to send them up). Logs visit.pass."""
+    _lock(visit)
     if visit.status != ON_SITE:
         raise InvalidTransition(_l("Only a visitor on site can be given a pass."))
     if visit.pass_id and db.session.get(VisitorPass, visit.pass_id).out_visit_id == visit.id:

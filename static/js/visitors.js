@@ -22,7 +22,7 @@
   // --- host suggestions ---------------------------------------------------------------------
   function hostField(box) {
     var input = box.querySelector("input[name=host]");
-    var ref = box.querySelector("input[name=host_ref]");
+    var ref = box.closest("form").querySelector("input[name=host_ref]");
     var list = box.querySelector(".suggestions");
     var active = -1;
     if (!input || !ref || !list) { return; }

@@ -6,6 +6,7 @@ is registered from their phone number alone, and an expected one checked in with
 The app runs for real (its own migrated SQLite database, CSRF on, a werkzeug server on a free
 port, the outbox worker beside it) and Debian's Chromium drives it through Playwright."""
 import re
+import socket
 import time
 from datetime import date
 from email import message_from_bytes, policy
@@ -40,10 +41,12 @@ class Inbox:
 @pytest.fixture
 def inbox():
     box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=0)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        box.port = probe.getsockname()[1]
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
     controller.start()
     try:
-        box.port = controller.server.sockets[0].getsockname()[1]
         yield box
     finally:
         controller.stop()
