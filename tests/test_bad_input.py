@@ -12,7 +12,9 @@ from wtforms.fields.core import UnboundField
 
 from frontdesk.estate.models import Contact
 from tests.billing.factories import make_charge, make_desk, pay
-from tests.factories import PASSWORD, _password_hash, make_user
+from frontdesk.visitors import queries, services as visitors
+from tests.factories import NOW, PASSWORD, _password_hash, make_user
+from tests.visitors.factories import make_passes
 
 HOSTILE = [
     "",
@@ -32,7 +34,7 @@ SKIP = {"auth.logout", "auth.set_locale", "static"}
 
 def form_field_names():
     names = set()
-    for package in ("auth", "audit", "billing", "estate"):
+    for package in ("auth", "audit", "billing", "estate", "visitors"):
         module = importlib.import_module(f"frontdesk.{package}.forms")
         for _name, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, FlaskForm) and cls.__module__ == module.__name__:
@@ -54,7 +56,13 @@ def everything(db):
     charge = make_charge(desk.unit, desk.customer, desk.fee, period="2026-01", amount="100.00")
     make_charge(desk.unit, desk.customer, desk.fee, period="2026-02", amount="100.00")
     pay(desk, [charge], "100.00")
-    db.session.add(Contact(customer_id=desk.customer.id, name="李四", position="", phone="13900001111", phone_last4="1111"))
+    contact = Contact(customer_id=desk.customer.id, name="李四", position="", phone="13900001111", phone_last4="1111")
+    db.session.add(contact)
+    db.session.flush()
+    make_passes(desk.site, 3)
+    visitors.register_visit(desk.site, visitors.VisitorDetails(name="张伟", phone="13712345678"),
+                            queries.host_by_ref(desk.site.id, f"contact:{contact.id}", NOW.date()),
+                            actor=desk.cashier, now=NOW, pass_id=None, base_url="http://desk.test/")
     boss = make_user("admin", "supervisor", "cashier", "clerk", "steward", "account_manager", "project_manager",
                      site=desk.site, username="boss", locale="en")
     db.session.commit()
@@ -92,7 +100,8 @@ def test_no_page_answers_hostile_query_parameters_with_a_server_error(app, db, l
     for rule in sorted(rules, key=lambda r: r.rule):
         for value in HOSTILE:
             params = {name: value for name in ("q", "page", "day", "site", "use", "building", "action", "actor",
-                                                "object_type", "object_id", "date_from", "date_to", "text", "kind")}
+                                                "object_type", "object_id", "date_from", "date_to", "text", "kind",
+                                                "start_on", "end_on", "status", "phone", "ids")}
             response = client.get(url_of(rule), query_string=params)
             if response.status_code >= 500:
                 failures.append(f"{rule.endpoint} {value[:20]!r}: {response.status_code}")

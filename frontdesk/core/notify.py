@@ -225,6 +225,7 @@ def work(app, *, stop=None, interval=None, now_fn=None):
     stop = stop or threading.Event()
     interval = interval if interval is not None else app.config["OUTBOX_POLL_SECONDS"]
     while not stop.is_set():
+        _wake.clear()  # a wake() from now on is for messages this round may not see
         with app.app_context():
             try:
                 deliver_due(app, now_fn or clock.now)
@@ -234,7 +235,6 @@ def work(app, *, stop=None, interval=None, now_fn=None):
             finally:
                 db.session.remove()
         _wake.wait(interval)
-        _wake.clear()
 
 
 def start_worker_thread(app, **kwargs):

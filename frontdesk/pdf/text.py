@@ -99,18 +99,18 @@ def draw_text(canvas, text, x: float, y: float, *, font: str, size: float, align
         x -= width
     elif align == "center":
         x -= width / 2
+    # the character spacing and render mode are page state: kept to this line, not leaked to the next
+    canvas.saveState()
     t = canvas.beginText(x, y)
     t.setFont(font, size)
     if char_space:
         t.setCharSpace(char_space)
     if bold:
         t.setTextRenderMode(2)
-        canvas.saveState()
         canvas.setLineWidth(size * 0.035)
     t.textOut(text)
     canvas.drawText(t)
-    if bold:
-        canvas.restoreState()
+    canvas.restoreState()
     return width
 
 

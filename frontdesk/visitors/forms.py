@@ -5,9 +5,18 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioFie
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..core.forms import DeskForm
+from ..core.http import MAX_ID
 from ..estate.forms import CheckboxesField
 from .models import ANSWERS, ID_TYPES, PURPOSES, WATCH_LEVELS
 from .rules import ANSWER_LABELS, ID_TYPE_LABELS, PURPOSE_LABELS, WATCH_LEVEL_LABELS
+
+
+def database_id(value) -> int:
+    """A chosen id, as a number the database can hold (0 for none); anything else is not a choice."""
+    number = int(value)
+    if not 0 <= number <= MAX_ID:
+        raise ValueError("not an id")
+    return number
 
 
 class VisitorFields(DeskForm):
@@ -32,7 +41,7 @@ class VisitorFields(DeskForm):
 
 
 class RegisterForm(VisitorFields):
-    pass_id = SelectField(_l("Visitor pass"), coerce=int, validate_choice=False, default=0)
+    pass_id = SelectField(_l("Visitor pass"), coerce=database_id, validate_choice=False, default=0)
     confirm_watch = BooleanField(_l("I have read the watch-list warning and register the visitor anyway"))
 
 
@@ -58,7 +67,7 @@ class PhoneAnswerForm(DeskForm):
 
 
 class IssuePassForm(DeskForm):
-    pass_id = SelectField(_l("Visitor pass"), coerce=int, validate_choice=False)
+    pass_id = SelectField(_l("Visitor pass"), coerce=database_id, validate_choice=False)
 
 
 class ButtonForm(DeskForm):
@@ -71,8 +80,8 @@ class PassAddForm(DeskForm):
 
 
 class PassCountForm(DeskForm):
-    incoming = SelectField(_l("Clerk taking over"), coerce=int, validate_choice=False)
-    present = CheckboxesField(_l("Passes in the drawer"), coerce=int, validate_choice=False)
+    incoming = SelectField(_l("Clerk taking over"), coerce=database_id, validate_choice=False)
+    present = CheckboxesField(_l("Passes in the drawer"), coerce=database_id, validate_choice=False)
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 

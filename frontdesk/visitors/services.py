@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from ..audit.services import record
 from ..core import clock, notify
@@ -20,7 +20,7 @@ from ..estate import rules as estate_rules
 from ..extensions import db
 from . import queries, rules
 from .models import (
-    BAR, BY_APP, BY_DESK, BY_LINK, BY_PHONE, CANCELLED, DECLINE, EXPECTED, HOST_CONTACT, HOST_CUSTOMER, HOST_STAFF,
+    BAR, BY_APP, CANCELLED, EXPECTED, HOST_CONTACT, HOST_CUSTOMER, HOST_STAFF,
     ID_CARD, ID_TYPES, ON_SITE, PURPOSES, SIGNED_OUT, ANSWERS, PassCount, Visit, Visitor, VisitorPass,
     VisitorSettings, WATCH_LEVELS, WatchEntry,
 )
@@ -262,25 +262,31 @@ def cancel_booking(visit, *, actor, now):
 
 # --- announcing and the host's answer ----------------------------------------------------------
 
-def host_link_serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=LINK_SALT)
+def host_link_serializer(now=None):
+    """Signs and reads host links; the time in a link is the desk's clock (core.clock), so a link
+    made and checked "as of" a date ages by that date."""
+    class DeskClockSigner(TimestampSigner):
+        def get_timestamp(self):
+            return int((now or clock.now()).timestamp())
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=LINK_SALT, signer=DeskClockSigner)
 
 
-def host_token(visit) -> str:
-    """The signed token in the host's link: the visit and its nonce."""
-    return host_link_serializer().dumps({"v": visit.id, "n": visit.link_nonce})
+def host_token(visit, now=None) -> str:
+    """The signed token in the host's link: the visit and its nonce, stamped with `now`."""
+    return host_link_serializer(now).dumps({"v": visit.id, "n": visit.link_nonce})
 
 
 def visit_from_token(token, now) -> Visit:
     """The visit a host's link is for. Raises NotAllowed for a forged or altered link and for one
-    that has expired (HOST_LINK_HOURS)."""
-    max_age = current_app.config["HOST_LINK_HOURS"] * 3600
+    older than HOST_LINK_HOURS as of `now`."""
+    max_age = timedelta(hours=current_app.config["HOST_LINK_HOURS"])
     try:
-        payload, signed_at = host_link_serializer().loads(token, max_age=max_age, return_timestamp=True)
-    except SignatureExpired:
-        raise NotAllowed(_l("This link has expired. Please call the front desk."))
+        payload, signed_at = host_link_serializer().loads(token, return_timestamp=True)
     except BadSignature:
         raise NotAllowed(_l("This link is not valid. Please call the front desk."))
+    if now - signed_at > max_age:
+        raise NotAllowed(_l("This link has expired. Please call the front desk."))
     visit = db.session.get(Visit, payload.get("v")) if isinstance(payload, dict) and isinstance(payload.get("v"), int) else None
     if visit is None or not secrets.compare_digest(str(payload.get("n")), visit.link_nonce):
         raise NotAllowed(_l("This link is not valid. Please call the front desk."))
@@ -293,7 +299,7 @@ def announce(visit, *, site, now, base_url):
     home page. The message names the visitor, their company, purpose and party, and carries the
     host's link. Logs visit.announce."""
     base = (base_url or current_app.config["PUBLIC_URL"] or "http://127.0.0.1:5000/").rstrip("/")
-    link = f"{base}/visitors/h/{host_token(visit)}"
+    link = f"{base}/visitors/h/{host_token(visit, now)}"
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         purpose = str(rules.PURPOSE_LABELS[visit.purpose])
         who = visit.name + (f"（{visit.company}）" if visit.company else "")
@@ -511,7 +517,8 @@ def remove_watch_entry(entry, *, actor, now):
 
 def purge_id_numbers(*, retention_days, now, actor=None) -> int:
     """Erase the ID document numbers of visits that arrived more than `retention_days` ago, and of
-    visitors not seen since then. Returns how many visits were erased. Logs visitors.purge."""
+    visitors whose number no longer stands on any visit. Returns how many visits were erased.
+    Logs visitors.purge."""
     if retention_days < 1:
         raise ValidationFailed(_l("Keep ID numbers at least one day."), field="retention_days")
     cutoff = clock.day_bounds(clock.business_day(now) - timedelta(days=retention_days))[0]
@@ -522,8 +529,10 @@ def purge_id_numbers(*, retention_days, now, actor=None) -> int:
     visits += db.session.execute(
         sa.update(Visit).where(Visit.id_number.is_not(None), Visit.arrived_at.is_(None), Visit.booked_at < cutoff)
         .values(id_number=None, id_type=None, id_erased_at=now).execution_options(synchronize_session=False)).rowcount
+    # a visitor's number is as old as the visit it was copied from, however recently they came back
+    still_on_a_visit = sa.select(Visit.id).where(Visit.visitor_id == Visitor.id, Visit.id_number == Visitor.id_number)
     visitors = db.session.execute(
-        sa.update(Visitor).where(Visitor.id_number.is_not(None), Visitor.last_visit_at < cutoff)
+        sa.update(Visitor).where(Visitor.id_number.is_not(None), ~still_on_a_visit.exists())
         .values(id_number=None, id_type=None).execution_options(synchronize_session=False)).rowcount
     record("visitors.purge", actor=actor, now=now, object_type="visit",
            summary=f"{visits} visits, {visitors} visitors before {cutoff.date().isoformat()}",
