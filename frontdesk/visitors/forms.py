@@ -50,6 +50,8 @@ class BookForm(VisitorFields):
 
 
 class CheckInForm(DeskForm):
+    id_type = SelectField(_l("ID document"), choices=[(t, ID_TYPE_LABELS[t]) for t in ID_TYPES], default="id_card")
+    id_number = StringField(_l("Document number"), validators=[Optional(), Length(max=30)])
     confirm_watch = BooleanField(_l("I have read the watch-list warning and check the visitor in anyway"))
 
 

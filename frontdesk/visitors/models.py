@@ -93,7 +93,10 @@ class Visit(Base):
         sa.CheckConstraint(sa.column("purpose").in_(PURPOSES), name="purpose_known"),
         sa.CheckConstraint("answer IS NULL OR answer IN ('lobby', 'send_up', 'decline')", name="answer_known"),
         sa.CheckConstraint("party_size BETWEEN 1 AND 99", name="party_size_range"),
-        sa.Index("ix_visit_site_status", "site_id", "status"),
+        # arrived_at too, so "on site now, latest first" is read in order from this index: with
+        # (site_id, status) alone SQLite walked every visit of the site backwards by
+        # ix_visit_site_arrived to skip the sort (190 ms at 200,000 visits instead of 0.5 ms)
+        sa.Index("ix_visit_site_status_arrived", "site_id", "status", "arrived_at"),
         sa.Index("ix_visit_site_arrived", "site_id", "arrived_at"),
         sa.Index("ix_visit_site_expected", "site_id", "expected_on"),
         sa.Index("ix_visit_host_user", "host_user_id", "status"),

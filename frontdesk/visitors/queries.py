@@ -171,15 +171,17 @@ def not_signed_out(site_id, day: date) -> list[Visit]:
 
 
 def desk_figures(site_id, day: date) -> dict:
-    """The visitor figures of the home page: on site now, expected today, and left over from
-    earlier days without signing out."""
+    """The visitor figures of the home page: on site now, expected today, left over from earlier
+    days without signing out, and passes found missing at a shift count."""
     start, _ = clock.day_bounds(day)
     row = db.session.execute(sa.select(
         sa.func.count().filter(Visit.status == ON_SITE),
         sa.func.count().filter(Visit.status == EXPECTED, Visit.expected_on == day),
         sa.func.count().filter(Visit.status == ON_SITE, Visit.arrived_at < start),
     ).where(Visit.site_id == site_id, Visit.status.in_((ON_SITE, EXPECTED)))).one()
-    return {"on_site": row[0], "expected": row[1], "left_over": row[2]}
+    missing = db.session.scalar(sa.select(sa.func.count()).where(
+        VisitorPass.site_id == site_id, VisitorPass.active.is_(True), VisitorPass.missing_since.is_not(None)))
+    return {"on_site": row[0], "expected": row[1], "left_over": row[2], "missing_passes": missing}
 
 
 def visits_for_host(user_id, day: date) -> list[Visit]:

@@ -4,7 +4,7 @@ answer, passes and their shift counts, signing out, the watch list and the purge
 Services take the actor and the clock, flush and never commit, write their audit entry in the same
 transaction and raise DomainError subclasses that the views show next to the field or as a flash."""
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -99,7 +99,10 @@ _TRANSITION_MESSAGES = {
 
 # --- checking what the clerk typed -------------------------------------------------------------
 
-def _clean(details: VisitorDetails, settings: VisitorSettings, today: date) -> VisitorDetails:
+def _clean(details: VisitorDetails, settings: VisitorSettings, today: date, require_id=True) -> VisitorDetails:
+    """The visitor's details checked and normalised. ID documents are kept only where the site
+    registers them (the least personal data that does the job); `require_id` is off for bookings,
+    whose ID can still be given at check-in."""
     name = (details.name or "").strip()
     if not name:
         raise ValidationFailed(_l("Enter the visitor's name."), field="name")
@@ -113,9 +116,11 @@ def _clean(details: VisitorDetails, settings: VisitorSettings, today: date) -> V
     plate = rules.normalise_plate(details.plate)
     id_type = details.id_type or None
     id_number = (details.id_number or "").strip() or None
+    if not settings.id_required:
+        id_type = id_number = None
     if id_type and id_type not in ID_TYPES:
         raise ValidationFailed(_l("Choose the kind of ID document."), field="id_type")
-    if settings.id_required and not id_number:
+    if settings.id_required and require_id and not id_number:
         raise ValidationFailed(_l("This site registers an ID document for every visitor: enter its number."),
                                field="id_number")
     if id_number:
@@ -132,6 +137,18 @@ def _clean(details: VisitorDetails, settings: VisitorSettings, today: date) -> V
                           party_size=int(details.party_size), purpose=details.purpose,
                           purpose_note=(details.purpose_note or "").strip()[:200], plate=plate,
                           id_type=id_type, id_number=id_number)
+
+
+def _with_id_on_file(site_id, details):
+    """A returning visitor's ID document kept from an earlier visit (until the purge erases it)."""
+    try:
+        phone = estate_rules.normalise_phone(details.phone or "")
+    except ValidationFailed:
+        return details
+    known = queries.returning_visitor(site_id, phone)
+    if known is None or not known[0].id_number:
+        return details
+    return replace(details, id_type=known[0].id_type, id_number=known[0].id_number)
 
 
 def _check_host(host):
@@ -216,7 +233,7 @@ def book_visit(site, details: VisitorDetails, host, expected_on: date, *, actor,
         raise ValidationFailed(_l("A visit is booked for today or a later day."), field="expected_on")
     if expected_on > today + timedelta(days=365):
         raise ValidationFailed(_l("A visit is booked at most a year ahead."), field="expected_on")
-    details = _clean(details, VisitorSettings(id_required=False), today)
+    details = _clean(details, queries.settings_of(site.id), today, require_id=False)
     _check_host(host)
     visit = _new_visit(site, details, host, status=EXPECTED, actor=actor, now=now)
     visit.expected_on, visit.booked_at, visit.booked_by_id = expected_on, now, actor.id
@@ -225,24 +242,27 @@ def book_visit(site, details: VisitorDetails, host, expected_on: date, *, actor,
     return visit
 
 
-def check_in(visit, *, site, actor, now, pass_id=None, confirm_watch=False, base_url="") -> Visit:
-    """An expected visitor has arrived: the watch list is checked, the next free pass (or the one
-    chosen) handed out, and the host told. Raises InvalidTransition when the booking was cancelled
-    or already checked in, ValidationFailed when the host has moved out. Logs visit.on_site."""
+def check_in(visit, *, site, actor, now, pass_id=None, confirm_watch=False, base_url="", id_type=None,
+             id_number=None) -> Visit:
+    """An expected visitor has arrived: the ID document taken where the site requires one (typed
+    now, given at booking, or on file from an earlier visit), the watch list checked, the next free
+    pass (or the one chosen) handed out, and the host told. Raises InvalidTransition when the
+    booking was cancelled or already checked in, ValidationFailed when the host has moved out or
+    the ID is missing or mistyped. Logs visit.on_site."""
     host = queries.host_by_ref(site.id, queries.host_of(visit), clock.business_day(now))
     if visit.status != EXPECTED:
         _move(visit, ON_SITE, actor=actor, now=now)  # raises with the reason
     _check_host(host)
     settings = queries.settings_of(site.id)
-    if settings.id_required and not visit.id_number:
-        raise ValidationFailed(_l("This site registers an ID document for every visitor: register this visitor "
-                                  "with the form instead."), field="id_number")
-    details = VisitorDetails(name=visit.name, phone=visit.phone, id_number=visit.id_number)
-    watch_note = _check_watch_list(site.id, details, confirm_watch)
-    if pass_id:
-        _check_pass_free(site.id, pass_id)
+    details = VisitorDetails(name=visit.name, phone=visit.phone, company=visit.company, party_size=visit.party_size,
+                             purpose=visit.purpose, plate=visit.plate, id_type=id_type or visit.id_type,
+                             id_number=(id_number or "").strip() or visit.id_number)
+    if settings.id_required and not details.id_number:
+        details = _with_id_on_file(site.id, details)
+    details = _clean(details, settings, clock.business_day(now))
+    visit.id_type, visit.id_number = details.id_type, details.id_number
+    visit.watch_note = _check_watch_list(site.id, details, confirm_watch)
     _move(visit, ON_SITE, actor=actor, now=now)
-    visit.watch_note = watch_note
     visit.arrived_at, visit.registered_by_id = now, actor.id
     if pass_id is None:
         free = queries.free_passes(site.id)

@@ -131,8 +131,11 @@ def returning():
     if known is None:
         return jsonify(found=False)
     visitor, last = known
+    from ..core.templating import mask_id
+
+    # the ID number never travels back whole: the desk reuses the one on file when the field is left empty
     data = {"found": True, "name": visitor.name, "company": visitor.company, "plate": visitor.plate,
-            "visits": visitor.visits, "id_type": visitor.id_type or "", "id_number": visitor.id_number or ""}
+            "visits": visitor.visits, "id_on_file": mask_id(visitor.id_number) if visitor.id_number else ""}
     if last is not None:
         host = queries.host_by_ref(site.id, queries.host_of(last), clock.business_day())
         data.update(purpose=last.purpose, purpose_note=last.purpose_note, party_size=last.party_size)
@@ -242,7 +245,8 @@ def check_in(visit_id):
         abort(400)
     try:
         services.check_in(visit, site=_site(), actor=current_user, now=clock.now(),
-                          confirm_watch=form.confirm_watch.data, base_url=_base_url())
+                          confirm_watch=form.confirm_watch.data, base_url=_base_url(),
+                          id_type=form.id_type.data if form.id_number.data else None, id_number=form.id_number.data)
     except services.WatchListHit as e:
         db.session.rollback()
         flash(str(e), "error")
@@ -285,7 +289,8 @@ def _book_page(form=None, status=200):
         form.expected_on.data = clock.business_day()
         if not current_user.can(VISITORS_REGISTER):
             form.host.data, form.host_ref.data = current_user.full_name, f"user:{current_user.id}"
-    return render_template("visitors/book.html", form=form, for_self=not current_user.can(VISITORS_REGISTER)), status
+    return render_template("visitors/book.html", form=form, for_self=not current_user.can(VISITORS_REGISTER),
+                           settings=queries.settings_of(_site().id)), status
 
 
 @bp.get("/book")

@@ -553,7 +553,7 @@ def upgrade():
         batch_op.create_index('ix_visit_id_kept', ['arrived_at'], unique=False, postgresql_where=sa.text('id_number IS NOT NULL'), sqlite_where=sa.text('id_number IS NOT NULL'))
         batch_op.create_index('ix_visit_site_arrived', ['site_id', 'arrived_at'], unique=False)
         batch_op.create_index('ix_visit_site_expected', ['site_id', 'expected_on'], unique=False)
-        batch_op.create_index('ix_visit_site_status', ['site_id', 'status'], unique=False)
+        batch_op.create_index('ix_visit_site_status_arrived', ['site_id', 'status', 'arrived_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_visit_visitor_id'), ['visitor_id'], unique=False)
 
     op.create_table('collection_visit',
@@ -792,7 +792,7 @@ def downgrade():
     op.drop_table('collection_visit')
     with op.batch_alter_table('visit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_visit_visitor_id'))
-        batch_op.drop_index('ix_visit_site_status')
+        batch_op.drop_index('ix_visit_site_status_arrived')
         batch_op.drop_index('ix_visit_site_expected')
         batch_op.drop_index('ix_visit_site_arrived')
         batch_op.drop_index('ix_visit_id_kept', postgresql_where=sa.text('id_number IS NOT NULL'), sqlite_where=sa.text('id_number IS NOT NULL'))

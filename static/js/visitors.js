@@ -93,10 +93,11 @@
       getJSON(url + "?phone=" + encodeURIComponent(value), function (v) {
         var note = document.getElementById("returning-note");
         if (v.found) {
-          ["name", "company", "plate", "purpose_note", "id_number"].forEach(function (n) { set(n, v[n]); });
+          ["name", "company", "plate", "purpose_note"].forEach(function (n) { set(n, v[n]); });
           set("purpose", v.purpose, true);
           set("party_size", v.party_size);
-          if (v.id_type) { set("id_type", v.id_type, true); }
+          var idField = form.querySelector("[name=id_number]");
+          if (idField && v.id_on_file) { idField.placeholder = form.dataset.idOnFileText.replace("%(number)s", v.id_on_file); }
           if (v.host_ref && !form.querySelector("[name=host_ref]").value) { set("host", v.host, true); set("host_ref", v.host_ref, true); }
           if (!note) {
             note = document.createElement("div");
