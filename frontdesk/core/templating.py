@@ -73,9 +73,17 @@ def mask_id(value):
 
 
 def can_see_contact_details():
+    """Asked once a request: a list masks a phone number on every row."""
+    from flask import g, has_request_context
+
     from ..auth.permissions import CONTACT_DETAILS
 
-    return current_user.is_authenticated and current_user.can(CONTACT_DETAILS)
+    if not has_request_context():
+        return False
+    found = g.get("_contact_details")
+    if found is None:
+        found = g._contact_details = current_user.is_authenticated and current_user.can(CONTACT_DETAILS)
+    return found
 
 
 def can(permission):

@@ -23,9 +23,14 @@ INVALID = 422  # a form sent back with its errors
 
 @bp.context_processor
 def visitor_labels():
-    return {"purpose_labels": rules.PURPOSE_LABELS, "status_labels": rules.STATUS_LABELS,
-            "answer_labels": rules.ANSWER_LABELS, "way_labels": rules.WAY_LABELS, "id_type_labels": rules.ID_TYPE_LABELS,
-            "watch_level_labels": rules.WATCH_LEVEL_LABELS, "outbox_labels": rules.OUTBOX_LABELS}
+    # translated once a page, not once a row (a lazy label looks its catalog up on every use)
+    def plain(labels):
+        return {code: str(label) for code, label in labels.items()}
+
+    return {"purpose_labels": plain(rules.PURPOSE_LABELS), "status_labels": plain(rules.STATUS_LABELS),
+            "answer_labels": plain(rules.ANSWER_LABELS), "way_labels": plain(rules.WAY_LABELS),
+            "id_type_labels": plain(rules.ID_TYPE_LABELS), "watch_level_labels": plain(rules.WATCH_LEVEL_LABELS),
+            "outbox_labels": plain(rules.OUTBOX_LABELS)}
 
 
 def _site():

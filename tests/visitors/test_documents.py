@@ -94,6 +94,7 @@ def test_slip_prints_both_copies_of_the_visit_on_one_a4_page(db):
 
 def test_slip_masks_the_id_number_and_prints_no_pass_as_none(db):
     desk = make_desk(passes=0)
+    services.save_settings(desk["site"], id_required=True, answer_minutes=5, actor=desk["clerk"], now=NOW)
     visit = register(desk, id_type="id_card", id_number=GOOD_ID)
     (text,) = page_texts(pdf.visitor_slip(visit, desk["site"]))
     assert text.count("身份证110***********002X") == 2
