@@ -13,6 +13,7 @@ from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from ..audit.services import record
+from ..auth.permissions import VISITORS_MANAGE
 from ..core import clock, notify
 from ..core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from ..core.numbering import next_number
@@ -161,10 +162,15 @@ def _check_host(host):
         raise ValidationFailed(message, field="host", name=host.name)
 
 
-def _check_watch_list(site_id, details, confirmed) -> str:
+def _check_watch_list(site_id, details, confirmed, actor) -> str:
+    """The warning the clerk must confirm; someone the site has barred is admitted only by a
+    supervisor (who holds visitors.manage), never on a clerk's tick alone."""
     hits = queries.watch_hits(site_id, name=details.name, id_number=details.id_number, phone=details.phone)
     if hits and not confirmed:
         raise WatchListHit(hits)
+    if any(e.level == BAR for e in hits) and not actor.can(VISITORS_MANAGE):
+        raise NotAllowed(_l("This visitor is barred by the site: only a supervisor can admit them. Call the supervisor."),
+                         field="confirm_watch")
     return "; ".join(f"[{e.level}] {e.reason}" for e in hits)[:300]
 
 
@@ -211,7 +217,7 @@ def register_visit(site, details: VisitorDetails, host, *, actor, now, pass_id=N
     settings = queries.settings_of(site.id)
     details = _clean(details, settings, clock.business_day(now))
     _check_host(host)
-    watch_note = _check_watch_list(site.id, details, confirm_watch)
+    watch_note = _check_watch_list(site.id, details, confirm_watch, actor)
     if pass_id:
         _check_pass_free(site.id, pass_id)
     visit = _new_visit(site, details, host, status=ON_SITE, actor=actor, now=now, watch_note=watch_note)
@@ -261,7 +267,7 @@ def check_in(visit, *, site, actor, now, pass_id=None, confirm_watch=False, base
         details = _with_id_on_file(site.id, details)
     details = _clean(details, settings, clock.business_day(now))
     visit.id_type, visit.id_number = details.id_type, details.id_number
-    visit.watch_note = _check_watch_list(site.id, details, confirm_watch)
+    visit.watch_note = _check_watch_list(site.id, details, confirm_watch, actor)
     _move(visit, ON_SITE, actor=actor, now=now)
     visit.arrived_at, visit.registered_by_id = now, actor.id
     if pass_id is None:
@@ -371,7 +377,9 @@ def answer_visit(visit, answer, note="", *, via, actor, now) -> Visit:
 
 # --- passes ------------------------------------------------------------------------------------
 
-def _pass_out(number):
+def _pass_out(number, active=True):
+    if not active:
+        return ValidationFailed(_l("Pass %(number)s is out of service: choose another."), field="pass_id", number=number)
     return ValidationFailed(_l("Pass %(number)s is already out: choose another."), field="pass_id", number=number)
 
 
@@ -383,7 +391,7 @@ def _check_pass_free(site_id, pass_id):
     card = db.session.execute(sa.select(table.c.number, table.c.active, table.c.out_visit_id)
                               .where(table.c.id == pass_id, table.c.site_id == site_id)).first()
     if card is None or not card.active or card.out_visit_id is not None:
-        raise _pass_out(card.number if card else "?")
+        raise _pass_out(card.number if card else "?", active=card is None or card.active)
 
 
 def _hand_out_pass(visit, pass_id):
@@ -437,6 +445,8 @@ def add_passes(site, numbers, *, actor, now) -> list[VisitorPass]:
 
 def retire_pass(card, *, actor, now):
     """Take a pass out of service (lost for good, broken); it stays in the record. Logs visitor_pass.retire."""
+    if not card.active:
+        raise InvalidTransition(_l("Pass %(number)s is out of service already."), number=card.number)
     if card.out_visit_id is not None:
         raise InvalidTransition(_l("Pass %(number)s is out with a visitor: sign them out first."), number=card.number)
     card.active = False
