@@ -69,6 +69,11 @@ def answer_overdue(announced_at: datetime | None, answer: str | None, minutes: i
     return announced_at is not None and answer is None and now >= announced_at + timedelta(minutes=minutes)
 
 
+def hosts_to_phone(visits, minutes: int, now: datetime) -> set[int]:
+    """The visits on a list whose host has not answered in time."""
+    return {v.id for v in visits if answer_overdue(v.announced_at, v.answer, minutes, now)}
+
+
 def _name_key(name) -> str:
     return re.sub(r"[\s·•.]", "", halfwidth(name or "")).lower()
 

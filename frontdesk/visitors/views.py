@@ -76,7 +76,7 @@ def _desk(form=None, status=200, watch=None):
         form.pass_id.data = free[0].id
     settings = queries.settings_of(site.id)
     on_site, now = queries.on_site(site.id), clock.now()
-    calls = {v.id for v in on_site if rules.answer_overdue(v.announced_at, v.answer, settings.answer_minutes, now)}
+    calls = rules.hosts_to_phone(on_site, settings.answer_minutes, now)
     return render_template("visitors/desk.html", form=form, site=site, settings=settings, watch=watch,
                            on_site=on_site, calls=calls, expected=queries.expected_on(site.id, today),
                            button=ButtonForm(), check_in_form=CheckInForm()), status
@@ -86,6 +86,17 @@ def _desk(form=None, status=200, watch=None):
 @permission_required(VISITORS_REGISTER, VISITORS_VIEW)
 def desk():
     return _desk()[0]
+
+
+@bp.get("/on-site")
+@permission_required(VISITORS_REGISTER, VISITORS_VIEW)
+def on_site():
+    """Everyone in the building now, on a page of its own to print (a fire drill, an evacuation)."""
+    site, now = _site(), clock.now()
+    visits = queries.on_site(site.id)
+    calls = rules.hosts_to_phone(visits, queries.settings_of(site.id).answer_minutes, now)
+    return render_template("visitors/on_site.html", site=site, on_site=visits, calls=calls, now=now,
+                           people=sum(v.party_size for v in visits))
 
 
 @bp.post("/register")

@@ -427,3 +427,21 @@ def test_someone_not_logged_in_is_sent_to_the_login_page(client, desk):
     response = client.get("/visitors/")
 
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_on_site_list_to_print_counts_people_and_leaves_signing_out_to_the_desk(db, as_user, desk):
+    register(desk, name="李雷", phone="13600001111", party_size=3, pass_id=desk["passes"][0].id)
+    gone = register(desk, name="已走", phone="13600003333")
+    services.sign_out(gone, via="desk", actor=desk["clerk"], now=NOW)
+    db.session.commit()
+
+    page = text(as_user(desk["clerk"]).get("/visitors/on-site"))
+    assert "李雷" in page and "136****1111" in page and "3 people" in page and "已走" not in page
+    assert "4 visitors" not in page and "3 visitors" in page  # people, not visits
+    assert "/sign-out" in page
+
+    viewer = make_user("project_manager", site=desk["site"])
+    db.session.commit()
+    response = as_user(viewer).get("/visitors/on-site")
+    assert response.status_code == 200
+    assert "李雷" in text(response) and "/sign-out" not in response.get_data(as_text=True)
