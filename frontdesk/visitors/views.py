@@ -117,11 +117,14 @@ def register():
         db.session.rollback()
         show_error(form, e)
         return _desk(form, INVALID)
+    # said before the commit, which expires the visit: reading it again would open another transaction
+    message = _("%(name)s registered as visit %(number)s; %(host)s is being told.", name=visit.name,
+                number=visit.number, host=visit.host_name)
+    target = url_for(".visit", visit_id=visit.id)
     db.session.commit()
     notify.wake()
-    flash(_("%(name)s registered as visit %(number)s; %(host)s is being told.", name=visit.name, number=visit.number,
-            host=visit.host_name), "success")
-    return redirect(url_for(".visit", visit_id=visit.id))
+    flash(message, "success")
+    return redirect(target)
 
 
 @bp.get("/hosts")
