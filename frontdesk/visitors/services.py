@@ -211,10 +211,13 @@ def _remember_visitor(site_id, visit, now):
 
 def register_visit(site, details: VisitorDetails, host, *, actor, now, pass_id=None, confirm_watch=False,
                    base_url="") -> Visit:
-    """Register a visitor who has walked in: check what was typed, warn of the watch list (raises
-    WatchListHit unless `confirm_watch`), number the visit, hand out the pass, remember the visitor
-    and announce them to the host through the outbox. Logs visit.register."""
+    """Register a visitor who has walked in: check what was typed (where the site registers ID
+    documents and none was typed, the one on file from an earlier visit is used), warn of the watch
+    list (raises WatchListHit unless `confirm_watch`), number the visit, hand out the pass, remember
+    the visitor and announce them to the host through the outbox. Logs visit.register."""
     settings = queries.settings_of(site.id)
+    if settings.id_required and not (details.id_number or "").strip():
+        details = _with_id_on_file(site.id, details)
     details = _clean(details, settings, clock.business_day(now))
     _check_host(host)
     watch_note = _check_watch_list(site.id, details, confirm_watch, actor)

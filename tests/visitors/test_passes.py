@@ -1,6 +1,5 @@
 """Visitor passes: handing them out, getting them back at sign-out, the inventory and the count at
 each shift change."""
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from frontdesk.estate.models import Site
 from frontdesk.visitors import queries, rules, services
 from frontdesk.visitors.models import PassCount, Visit, VisitorPass
 from tests.factories import NOW, make_site, make_user
-from tests.visitors.factories import details, make_desk, register
+from tests.visitors.factories import THREADS, details, make_desk, register, run_together
 
 TODAY = date(2026, 3, 31)
 
@@ -280,35 +279,6 @@ def _left(user):
 
 
 # --- clerks at the same moment -----------------------------------------------------------------
-
-THREADS = 8
-
-
-def run_together(app, work):
-    """Run work(i, db) in THREADS threads released at the same moment, each with its own app context
-    and session; commit what succeeds, roll back what is refused, as the desk page does."""
-    barrier = threading.Barrier(THREADS)
-    results = [None] * THREADS
-
-    def run(i):
-        with app.app_context():
-            from frontdesk.extensions import db
-
-            barrier.wait()
-            try:
-                results[i] = work(i, db)
-                db.session.commit()
-            except Exception as e:  # noqa: BLE001 - refusals are results; anything else fails the asserts
-                db.session.rollback()
-                results[i] = e
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
-
 
 def _prepare(db, desk):
     """Eight clerks, and the ids the threads need, read before the commit: this thread's session

@@ -1,6 +1,5 @@
 """Registering a walk-in visitor, booking ahead and checking in, the watch list, returning visitors
 and the follow-up list of visitors never signed out."""
-import threading
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -16,7 +15,7 @@ from frontdesk.estate.models import Occupancy, Site
 from frontdesk.visitors import queries, services
 from frontdesk.visitors.models import Visit, Visitor, VisitorPass
 from tests.factories import NOW, make_site, make_user
-from tests.visitors.factories import details, host, make_desk, register
+from tests.visitors.factories import THREADS, details, host, make_desk, register, run_together
 
 GOOD_ID = "11010519491231002X"
 OTHER_ID = "440304199001011233"
@@ -614,35 +613,6 @@ def test_the_follow_up_lists_visitors_who_arrived_that_day_or_before_and_never_l
 
 # --- many clerks at once -----------------------------------------------------------------------
 
-THREADS = 8
-
-
-def run_together(app, work):
-    """Run work(i, db) in THREADS threads released at the same moment, each with its own app context
-    and session; commit what succeeds, roll back what is refused, as the desk page does."""
-    barrier = threading.Barrier(THREADS)
-    results = [None] * THREADS
-
-    def run(i):
-        with app.app_context():
-            from frontdesk.extensions import db
-
-            barrier.wait()
-            try:
-                results[i] = work(i, db)
-                db.session.commit()
-            except Exception as e:  # noqa: BLE001 - refusals are results; anything else fails the asserts
-                db.session.rollback()
-                results[i] = e
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
-
-
 def test_eight_clerks_registering_at_once_get_gapless_unique_numbers(app, db, desk):
     clerks = [desk["clerk"].id] + [make_user("clerk", site=desk["site"]).id for _ in range(THREADS - 1)]
     site_id, ref = desk["site"].id, contact_ref(desk)
@@ -722,3 +692,17 @@ def test_the_host_and_the_desk_answering_at_once_record_one_answer(app, db, desk
     db.session.expire_all()
     assert db.session.get(Visit, visit_id).answer == answered[0]
     assert [e.after["answer"] for e in audit(db, "visit.answer")] == answered
+
+
+def test_a_returning_visitor_at_a_site_that_registers_ids_need_not_show_theirs_again(db, desk):
+    require_ids(db, desk)
+    first = register(desk, id_number=GOOD_ID)
+    services.sign_out(first, via="desk", actor=desk["clerk"], now=NOW)
+
+    again = register(desk, now=NOW + timedelta(hours=3))  # same phone, no ID typed
+
+    assert (again.id_type, again.id_number) == ("id_card", GOOD_ID)
+    # someone new without an ID is still refused
+    with pytest.raises(ValidationFailed) as refused:
+        register(desk, phone="13600009999", name="新来的")
+    assert refused.value.field == "id_number"
