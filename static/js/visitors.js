@@ -185,5 +185,8 @@
       readBack(form);
     }
     if (document.querySelector("[data-poll-visit]")) { setInterval(pollAnswers, 4000); }
+    document.querySelectorAll("[data-print]").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
   });
 })();
