@@ -5,11 +5,14 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from frontdesk import create_app
 from frontdesk.extensions import db
+
+# a page that answers in 50 ms on a quiet machine may take seconds while the database tests load both cores
+expect.set_options(timeout=15_000)
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]

@@ -30,7 +30,7 @@ class Inbox:
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
-    def wait_for(self, count, seconds=15):
+    def wait_for(self, count, seconds=30):
         deadline = time.monotonic() + seconds
         while len(self.messages) < count and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -67,7 +67,7 @@ def desk_url(tmp_path, inbox):
         services.book_visit(site, services.VisitorDetails(name="周秀英", phone="13600002222", company="京东物流"),
                             host, clock.business_day(), actor=clerk, now=clock.now())
 
-    config = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": inbox.port, "SMTP_TIMEOUT": 5, "MAIL_FROM": "desk@xinghe.example"}
+    config = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": inbox.port, "SMTP_TIMEOUT": 10, "MAIL_FROM": "desk@xinghe.example"}
     with running_desk(tmp_path, populate, config=config, outbox=True) as url:
         yield url
 
@@ -118,7 +118,7 @@ def test_register_announce_host_answers_by_link_and_desk_signs_out(page, inbox, 
     expect(host_page.locator(".answered")).to_contain_text("请他上楼")
 
     # the desk sees the answer appear on the page it has open, without reloading
-    expect(page.locator("[data-answer-for]")).to_contain_text("请他上楼", timeout=15_000)
+    expect(page.locator("[data-answer-for]")).to_contain_text("请他上楼", timeout=30_000)
     expect(page.locator("[data-answer-for]")).to_contain_text("请稍等，我马上下来")
 
     page.locator("form[action$='/sign-out'] button").click()

@@ -33,7 +33,7 @@ def mail():
 
 @pytest.fixture
 def app_config(mail):
-    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": mail.port, "SMTP_TIMEOUT": 1}
+    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": mail.port, "SMTP_TIMEOUT": 10}
 
 
 @pytest.fixture
