@@ -1,6 +1,8 @@
 """Visitor test data: a park with a tenant company, its contact, a resident, passes and a clerk;
 and clerks acting at the same moment."""
 import threading
+
+from flask_babel import force_locale
 from datetime import date
 
 from frontdesk.estate.models import Contact
@@ -81,3 +83,9 @@ def run_together(app, work):
     for t in threads:
         t.join(timeout=60)
     return results
+
+
+def english(error):
+    """The error as the English interface shows it."""
+    with force_locale("en"):
+        return str(error)

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale
 
 from frontdesk.audit.models import AuditEntry
 from frontdesk.auth.models import User
@@ -14,21 +13,11 @@ from frontdesk.estate.models import Site
 from frontdesk.visitors import queries, rules, services
 from frontdesk.visitors.models import PassCount, Visit, VisitorPass
 from tests.factories import NOW, make_site, make_user
-from tests.visitors.factories import THREADS, details, make_desk, register, run_together
+from tests.visitors.factories import THREADS, details, english, register, run_together
 
 TODAY = date(2026, 3, 31)
 
 
-@pytest.fixture
-def desk(db):
-    made = make_desk()
-    db.session.commit()
-    return made
-
-
-def english(error):
-    with force_locale("en"):
-        return str(error)
 
 
 def audit(db, action):

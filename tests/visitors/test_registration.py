@@ -4,7 +4,6 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale
 
 from frontdesk.audit.models import AuditEntry
 from frontdesk.auth.models import User
@@ -15,24 +14,13 @@ from frontdesk.estate.models import Occupancy, Site
 from frontdesk.visitors import queries, services
 from frontdesk.visitors.models import Visit, Visitor, VisitorPass
 from tests.factories import NOW, make_site, make_user
-from tests.visitors.factories import THREADS, details, host, make_desk, register, run_together
+from tests.visitors.factories import THREADS, details, english, host, register, run_together
 
 GOOD_ID = "11010519491231002X"
 OTHER_ID = "440304199001011233"
 TODAY = date(2026, 3, 31)
 
 
-@pytest.fixture
-def desk(db):
-    made = make_desk()
-    db.session.commit()
-    return made
-
-
-def english(error):
-    """The error as the English interface shows it."""
-    with force_locale("en"):
-        return str(error)
 
 
 def contact_ref(desk):
