@@ -36,6 +36,7 @@ USER_NAMES = {
     "cashier": "王丽娟",
     "steward": "赵建国",
     "account_manager": "陈思远",
+    "technician": "周师傅",
     "supervisor": "刘海燕",
     "project_manager": "张志强",
     "admin": "系统管理员",

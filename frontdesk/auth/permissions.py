@@ -8,15 +8,17 @@ STEWARD = "steward"
 ACCOUNT_MANAGER = "account_manager"
 SUPERVISOR = "supervisor"
 PROJECT_MANAGER = "project_manager"
+TECHNICIAN = "technician"
 ADMIN = "admin"
 
-ROLES = [CLERK, CASHIER, STEWARD, ACCOUNT_MANAGER, SUPERVISOR, PROJECT_MANAGER, ADMIN]
+ROLES = [CLERK, CASHIER, STEWARD, ACCOUNT_MANAGER, TECHNICIAN, SUPERVISOR, PROJECT_MANAGER, ADMIN]
 
 ROLE_LABELS = {
     CLERK: _l("Front-desk clerk"),
     CASHIER: _l("Cashier"),
     STEWARD: _l("Building steward"),
     ACCOUNT_MANAGER: _l("Account manager"),
+    TECHNICIAN: _l("Technician"),
     SUPERVISOR: _l("Customer-service supervisor"),
     PROJECT_MANAGER: _l("Project manager"),
     ADMIN: _l("Administrator"),
@@ -41,6 +43,11 @@ DUNNING_ISSUE = "dunning.issue"  # run the dunning batch, issue payment and dunn
 VISITORS_REGISTER = "visitors.register"  # register, book, check in and sign out visitors; count passes
 VISITORS_VIEW = "visitors.view"  # who is on site, the visit history and the register for security
 VISITORS_MANAGE = "visitors.manage"  # pass inventory, watch list, visitor settings, the outbox
+WORKORDERS_LOG = "workorders.log"  # log, dispatch, complete, call back and close work orders; hand over a shift
+WORKORDERS_VIEW = "workorders.view"  # every work order of the site, the overdue list
+WORKORDERS_WORK = "workorders.work"  # the technician's own orders: start, put on hold, complete
+WORKORDERS_CHASE = "workorders.chase"  # issue chase notices for overdue orders
+WORKORDERS_SETTINGS = "workorders.settings"  # departments, time limits, callback policies
 
 PERMISSION_LABELS = {
     FEES_VIEW: _l("Look up fees"),
@@ -61,18 +68,28 @@ PERMISSION_LABELS = {
     VISITORS_REGISTER: _l("Register visitors"),
     VISITORS_VIEW: _l("See visitors and the visitor register"),
     VISITORS_MANAGE: _l("Manage visitor passes, the watch list and messages"),
+    WORKORDERS_LOG: _l("Log and follow work orders"),
+    WORKORDERS_VIEW: _l("See work orders"),
+    WORKORDERS_WORK: _l("Work on the orders dispatched to me"),
+    WORKORDERS_CHASE: _l("Issue chase notices"),
+    WORKORDERS_SETTINGS: _l("Set departments, time limits and callbacks"),
 }
 
 ROLE_PERMISSIONS = {
-    CLERK: {FEES_VIEW, ESTATE_VIEW, DUNNING_VIEW, DUNNING_DELIVER, VISITORS_REGISTER, VISITORS_VIEW},
+    CLERK: {FEES_VIEW, ESTATE_VIEW, DUNNING_VIEW, DUNNING_DELIVER, VISITORS_REGISTER, VISITORS_VIEW,
+            WORKORDERS_LOG, WORKORDERS_VIEW, WORKORDERS_CHASE},
     CASHIER: {FEES_VIEW, FEES_COLLECT, ESTATE_VIEW, CONTACT_DETAILS, DUNNING_VIEW, DUNNING_DELIVER},
-    STEWARD: {ESTATE_VIEW},
+    STEWARD: {ESTATE_VIEW, WORKORDERS_VIEW},
     ACCOUNT_MANAGER: {FEES_VIEW, ESTATE_VIEW, CONTACT_DETAILS},
+    TECHNICIAN: {WORKORDERS_WORK},
     SUPERVISOR: {FEES_VIEW, RECEIPTS_VOID, DAYCLOSE_VIEW_ALL, ESTATE_VIEW, CONTACT_DETAILS,
                  AUDIT_VIEW, REPORTS_VIEW, CHARGES_MANAGE, DUNNING_VIEW, DUNNING_DELIVER, DUNNING_ISSUE,
-                 LATE_FEES_WAIVE, VISITORS_REGISTER, VISITORS_VIEW, VISITORS_MANAGE},
-    PROJECT_MANAGER: {FEES_VIEW, DAYCLOSE_VIEW_ALL, ESTATE_VIEW, REPORTS_VIEW, DUNNING_VIEW, VISITORS_VIEW},
-    ADMIN: {ESTATE_VIEW, ESTATE_MANAGE, CHARGES_MANAGE, USERS_MANAGE, AUDIT_VIEW, CONTACT_DETAILS, VISITORS_MANAGE},
+                 LATE_FEES_WAIVE, VISITORS_REGISTER, VISITORS_VIEW, VISITORS_MANAGE,
+                 WORKORDERS_LOG, WORKORDERS_VIEW, WORKORDERS_WORK, WORKORDERS_CHASE},
+    PROJECT_MANAGER: {FEES_VIEW, DAYCLOSE_VIEW_ALL, ESTATE_VIEW, REPORTS_VIEW, DUNNING_VIEW, VISITORS_VIEW,
+                      WORKORDERS_VIEW},
+    ADMIN: {ESTATE_VIEW, ESTATE_MANAGE, CHARGES_MANAGE, USERS_MANAGE, AUDIT_VIEW, CONTACT_DETAILS, VISITORS_MANAGE,
+            WORKORDERS_SETTINGS},
 }
 
 

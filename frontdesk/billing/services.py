@@ -217,9 +217,10 @@ def _reading(value, field_name) -> Decimal:
     return reading.quantize(Decimal("0.01"))
 
 
-def add_one_off_charge(unit, fee_item, amount, note, *, due_on, actor, now) -> Charge:
+def add_one_off_charge(unit, fee_item, amount, note, *, due_on, actor, now, dedupe_key=None) -> Charge:
     """Bill a unit once (a repair fee, a deposit) with a note saying what for. The customer is the
-    unit's billed occupant today. Raises ValidationFailed for a bad amount, an empty note, a fee item
+    unit's billed occupant today. A `dedupe_key` (unique among charges) makes sure whatever caused
+    the charge bills it only once. Raises ValidationFailed for a bad amount, an empty note, a fee item
     that is not one-off or a unit with nobody to bill. Audited as charge.one_off."""
     amount = _amount(amount, "amount")
     note = (note or "").strip()
@@ -235,7 +236,7 @@ def add_one_off_charge(unit, fee_item, amount, note, *, due_on, actor, now) -> C
         raise ValidationFailed(_l("Nobody is billed for %(unit)s today."), field="unit", unit=unit.number)
     charge = Charge(site_id=unit.site_id, unit_id=unit.id, customer_id=customer.id, fee_item_id=fee_item.id,
                     period=rules.period_of(today), amount=amount, paid=ZERO, status="unpaid", due_on=due_on,
-                    description=note, dedupe_key=None, created_at=now, created_by_id=actor.id)
+                    description=note, dedupe_key=dedupe_key, created_at=now, created_by_id=actor.id)
     db.session.add(charge)
     db.session.flush()
     record("charge.one_off", actor=actor, now=now, obj=charge, summary=f"{unit.number} {fee_item.name}",

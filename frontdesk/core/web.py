@@ -22,6 +22,7 @@ BLUEPRINTS = [
     ("frontdesk.billing", "/billing"),
     ("frontdesk.dunning", "/dunning"),
     ("frontdesk.visitors", "/visitors"),
+    ("frontdesk.workorders", "/workorders"),
     ("frontdesk.audit", "/audit"),
 ]
 
@@ -69,7 +70,7 @@ def import_models():
     from importlib import import_module
 
     for name in ("core.numbering", "auth.models", "audit.models", "estate.models", "billing.models", "dunning.models",
-                 "core.notify", "visitors.models"):
+                 "core.notify", "visitors.models", "workorders.models"):
         import_module(f"frontdesk.{name}")
 
 

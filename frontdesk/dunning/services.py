@@ -18,6 +18,7 @@ from ..core import clock
 from ..core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from ..core.money import AmountError, amount_in_capitals, format_amount, parse_amount
 from ..core.numbering import next_number
+from ..core.uploads import check_photo
 from ..estate.models import Site
 from ..extensions import db
 from . import queries, rules
@@ -260,36 +261,12 @@ def print_notices(notices, *, actor, now) -> list[bool]:
 
 # --- deliveries ----------------------------------------------------------------------------------
 
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
-PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png"}
-
-
 def _photo_dir():
     from pathlib import Path
 
     from flask import current_app
 
     return Path(current_app.config.get("DELIVERY_PHOTO_DIR") or Path(current_app.instance_path) / "delivery-photos")
-
-
-def _check_photo(data: bytes) -> str:
-    """The photo's file extension, after checking it is a JPEG or PNG picture of at most 5 MB; the
-    name and the content type the browser sent prove nothing."""
-    import io
-
-    from PIL import Image, UnidentifiedImageError
-
-    if len(data) > MAX_PHOTO_BYTES:
-        raise ValidationFailed(_l("The photo is larger than 5 MB: send a smaller one."), field="photo")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationFailed(_l("The photo must be a JPEG or PNG picture."), field="photo") from None
-    if kind not in PHOTO_FORMATS:
-        raise ValidationFailed(_l("The photo must be a JPEG or PNG picture."), field="photo")
-    return PHOTO_FORMATS[kind]
 
 
 def record_delivery(notice, *, method, delivered_on, delivered_by, recipient="", note="", photo=None,
@@ -323,7 +300,7 @@ def record_delivery(notice, *, method, delivered_on, delivered_by, recipient="",
         raise ValidationFailed(_l("Keep the note under 200 characters."), field="note")
     photo_name = None
     if photo:
-        photo_name = f"{notice.id}-{uuid4().hex}.{_check_photo(photo)}"
+        photo_name = f"{notice.id}-{uuid4().hex}.{check_photo(photo)}"
     delivery = NoticeDelivery(notice_id=notice.id, method=method, delivered_on=delivered_on,
                               delivered_by_id=delivered_by.id, recipient=recipient, note=note, photo=photo_name,
                               recorded_by_id=actor.id, recorded_at=now)

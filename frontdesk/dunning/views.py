@@ -11,6 +11,7 @@ from . import bp, queries, services
 from ..auth.permissions import CHARGES_MANAGE, LATE_FEES_WAIVE, permission_required
 from ..billing.models import Charge, FeeItem
 from ..core.money import format_amount
+from ..core.uploads import MAX_PHOTO_BYTES
 from .forms import LateFeeRuleForm, LateFeeRuleRemoveForm, WaiverForm
 from .models import LateFeeRule
 from ..auth.permissions import DUNNING_DELIVER, DUNNING_ISSUE, DUNNING_VIEW
@@ -191,7 +192,7 @@ def notice_delivery(notice_id):
     form.delivered_by.choices = [(u.id, u.full_name) for u in queries.site_staff(notice.site_id)]
     if not form.validate():
         return _notice_page(notice, form, INVALID)
-    photo = form.photo.data.read(services.MAX_PHOTO_BYTES + 1) if form.photo.data else None
+    photo = form.photo.data.read(MAX_PHOTO_BYTES + 1) if form.photo.data else None
     try:
         services.record_delivery(notice, method=form.method.data, delivered_on=form.delivered_on.data,
                                  delivered_by=db.session.get(User, form.delivered_by.data), recipient=form.recipient.data,

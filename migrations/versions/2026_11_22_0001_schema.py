@@ -54,6 +54,20 @@ def upgrade():
     with op.batch_alter_table('building', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_building_site_id'), ['site_id'], unique=False)
 
+    op.create_table('callback_policy',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('policy', sa.String(length=10), nullable=False),
+    sa.Column('within_days', sa.Integer(), nullable=False),
+    sa.CheckConstraint('within_days BETWEEN 1 AND 30', name=op.f('ck_callback_policy_within_days_range')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_callback_policy_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_callback_policy')),
+    sa.UniqueConstraint('site_id', 'kind', name=op.f('uq_callback_policy_site_id_kind'))
+    )
+    with op.batch_alter_table('callback_policy', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_callback_policy_site_id'), ['site_id'], unique=False)
+
     op.create_table('customer',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
@@ -74,6 +88,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_customer_phone_last4'), ['phone_last4'], unique=False)
         batch_op.create_index('ix_customer_site_credit_code', ['site_id', 'credit_code'], unique=True)
         batch_op.create_index(batch_op.f('ix_customer_site_id'), ['site_id'], unique=False)
+
+    op.create_table('department',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('email', sa.String(length=120), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_department_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_department')),
+    sa.UniqueConstraint('site_id', 'name', name=op.f('uq_department_site_id_name'))
+    )
+    with op.batch_alter_table('department', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_department_site_id'), ['site_id'], unique=False)
 
     op.create_table('fee_item',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -122,6 +150,27 @@ def upgrade():
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_message_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index('ix_outbox_message_object', ['object_type', 'object_id'], unique=False)
+
+    op.create_table('time_limit',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('category', sa.String(length=12), nullable=False),
+    sa.Column('urgency', sa.String(length=10), nullable=False),
+    sa.Column('complexity', sa.String(length=10), nullable=False),
+    sa.Column('response_amount', sa.Integer(), nullable=False),
+    sa.Column('response_unit', sa.String(length=12), nullable=False),
+    sa.Column('target_amount', sa.Integer(), nullable=False),
+    sa.Column('target_unit', sa.String(length=12), nullable=False),
+    sa.Column('hard_amount', sa.Integer(), nullable=False),
+    sa.Column('hard_unit', sa.String(length=12), nullable=False),
+    sa.CheckConstraint('response_amount > 0 AND target_amount > 0 AND hard_amount > 0', name=op.f('ck_time_limit_limits_positive')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_time_limit_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_time_limit')),
+    sa.UniqueConstraint('site_id', 'kind', 'category', 'urgency', 'complexity', name=op.f('uq_time_limit_site_id_kind_category_urgency_complexity'))
+    )
+    with op.batch_alter_table('time_limit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_time_limit_site_id'), ['site_id'], unique=False)
 
     op.create_table('user',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -267,6 +316,22 @@ def upgrade():
         batch_op.create_index('ix_dunning_notice_customer', ['customer_id', 'issued_on'], unique=False)
         batch_op.create_index('ix_dunning_notice_site_status', ['site_id', 'status', 'issued_on'], unique=False)
 
+    op.create_table('handover',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('handed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('outgoing_id', sa.Integer(), nullable=False),
+    sa.Column('incoming_id', sa.Integer(), nullable=False),
+    sa.Column('note', sa.String(length=1000), nullable=False),
+    sa.Column('items', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['incoming_id'], ['user.id'], name=op.f('fk_handover_incoming_id_user')),
+    sa.ForeignKeyConstraint(['outgoing_id'], ['user.id'], name=op.f('fk_handover_outgoing_id_user')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_handover_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_handover'))
+    )
+    with op.batch_alter_table('handover', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_handover_site_id'), ['site_id'], unique=False)
+
     op.create_table('late_fee_rule',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
@@ -362,7 +427,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=30), nullable=False),
-    sa.CheckConstraint("role IN ('clerk', 'cashier', 'steward', 'account_manager', 'supervisor', 'project_manager', 'admin')", name=op.f('ck_user_role_role_known')),
+    sa.CheckConstraint("role IN ('clerk', 'cashier', 'steward', 'account_manager', 'technician', 'supervisor', 'project_manager', 'admin')", name=op.f('ck_user_role_role_known')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_user_role_user_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_role')),
     sa.UniqueConstraint('user_id', 'role', name=op.f('uq_user_role_user_id_role'))
@@ -730,6 +795,104 @@ def upgrade():
     with op.batch_alter_table('receipt', schema=None) as batch_op:
         batch_op.create_index('ix_receipt_cashier_day', ['cashier_id', 'issued_on'], unique=False)
 
+    op.create_table('work_order',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('category', sa.String(length=12), nullable=False),
+    sa.Column('urgency', sa.String(length=10), nullable=False),
+    sa.Column('complexity', sa.String(length=10), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('reporters', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('reporter_name', sa.String(length=60), nullable=False),
+    sa.Column('reporter_phone', sa.String(length=20), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('building_id', sa.Integer(), nullable=True),
+    sa.Column('place', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.String(length=1000), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('logged_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('response_amount', sa.Integer(), nullable=False),
+    sa.Column('response_unit', sa.String(length=12), nullable=False),
+    sa.Column('target_amount', sa.Integer(), nullable=False),
+    sa.Column('target_unit', sa.String(length=12), nullable=False),
+    sa.Column('hard_amount', sa.Integer(), nullable=False),
+    sa.Column('hard_unit', sa.String(length=12), nullable=False),
+    sa.Column('response_due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolve_due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('hard_due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('first_response_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('dispatched_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('completion_note', sa.String(length=500), nullable=False),
+    sa.Column('reopened', sa.Integer(), nullable=False),
+    sa.Column('quote', sa.BigInteger(), nullable=True),
+    sa.Column('quote_note', sa.String(length=200), nullable=False),
+    sa.Column('fee_item_id', sa.Integer(), nullable=True),
+    sa.Column('agreed_by', sa.String(length=60), nullable=False),
+    sa.Column('agreed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('charge_id', sa.Integer(), nullable=True),
+    sa.Column('callback_due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('called_back_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('satisfaction', sa.Integer(), nullable=True),
+    sa.Column('callback_note', sa.String(length=300), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("category IN ('plumbing', 'electrical', 'hvac', 'lift', 'doors_locks', 'cleaning', 'security', 'noise', 'billing', 'other')", name=op.f('ck_work_order_category_known')),
+    sa.CheckConstraint("kind IN ('repair', 'complaint', 'enquiry', 'suggestion', 'praise')", name=op.f('ck_work_order_kind_known')),
+    sa.CheckConstraint("status IN ('new', 'dispatched', 'in_progress', 'on_hold', 'completed', 'called_back', 'closed', 'cancelled')", name=op.f('ck_work_order_status_known')),
+    sa.CheckConstraint('quote IS NULL OR quote > 0', name=op.f('ck_work_order_quote_positive')),
+    sa.CheckConstraint('satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5', name=op.f('ck_work_order_satisfaction_range')),
+    sa.CheckConstraint('unit_id IS NOT NULL OR building_id IS NOT NULL', name=op.f('ck_work_order_place_given')),
+    sa.ForeignKeyConstraint(['assignee_id'], ['user.id'], name=op.f('fk_work_order_assignee_id_user')),
+    sa.ForeignKeyConstraint(['building_id'], ['building.id'], name=op.f('fk_work_order_building_id_building')),
+    sa.ForeignKeyConstraint(['charge_id'], ['charge.id'], name=op.f('fk_work_order_charge_id_charge')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_work_order_customer_id_customer')),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_work_order_department_id_department')),
+    sa.ForeignKeyConstraint(['fee_item_id'], ['fee_item.id'], name=op.f('fk_work_order_fee_item_id_fee_item')),
+    sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_work_order_owner_id_user')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_work_order_site_id_site')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_work_order_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_work_order')),
+    sa.UniqueConstraint('charge_id', name=op.f('uq_work_order_charge_id')),
+    sa.UniqueConstraint('site_id', 'number', name=op.f('uq_work_order_site_id_number'))
+    )
+    with op.batch_alter_table('work_order', schema=None) as batch_op:
+        batch_op.create_index('ix_work_order_assignee', ['assignee_id', 'status'], unique=False)
+        batch_op.create_index('ix_work_order_place', ['site_id', 'category', 'building_id', 'logged_at'], unique=False)
+        batch_op.create_index('ix_work_order_site_logged', ['site_id', 'logged_at'], unique=False)
+        batch_op.create_index('ix_work_order_site_status_due', ['site_id', 'status', 'resolve_due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_work_order_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('chase_notice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('issued_by_id', sa.Integer(), nullable=True),
+    sa.Column('reply_by', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('snapshot', sa.JSON(), nullable=False),
+    sa.Column('reprints', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_chase_notice_department_id_department')),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['user.id'], name=op.f('fk_chase_notice_issued_by_id_user')),
+    sa.ForeignKeyConstraint(['order_id'], ['work_order.id'], name=op.f('fk_chase_notice_order_id_work_order')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_chase_notice_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_chase_notice')),
+    sa.UniqueConstraint('site_id', 'number', name=op.f('uq_chase_notice_site_id_number'))
+    )
+    with op.batch_alter_table('chase_notice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chase_notice_order_id'), ['order_id'], unique=False)
+
     op.create_table('collection_visit_charge',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('visit_id', sa.Integer(), nullable=False),
@@ -746,16 +909,105 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_collection_visit_charge_charge_id'), ['charge_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_collection_visit_charge_visit_id'), ['visit_id'], unique=False)
 
+    op.create_table('work_order_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=20), nullable=False),
+    sa.Column('from_status', sa.String(length=12), nullable=True),
+    sa.Column('to_status', sa.String(length=12), nullable=True),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_work_order_event_actor_id_user')),
+    sa.ForeignKeyConstraint(['order_id'], ['work_order.id'], name=op.f('fk_work_order_event_order_id_work_order')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_work_order_event'))
+    )
+    with op.batch_alter_table('work_order_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_work_order_event_order_id'), ['order_id'], unique=False)
+
+    op.create_table('work_order_pause',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=20), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['order_id'], ['work_order.id'], name=op.f('fk_work_order_pause_order_id_work_order')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_work_order_pause'))
+    )
+    with op.batch_alter_table('work_order_pause', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_work_order_pause_order_id'), ['order_id'], unique=False)
+
+    op.create_table('work_order_photo',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('file_name', sa.String(length=80), nullable=False),
+    sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('added_by_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['added_by_id'], ['user.id'], name=op.f('fk_work_order_photo_added_by_id_user')),
+    sa.ForeignKeyConstraint(['order_id'], ['work_order.id'], name=op.f('fk_work_order_photo_order_id_work_order')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_work_order_photo'))
+    )
+    with op.batch_alter_table('work_order_photo', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_work_order_photo_order_id'), ['order_id'], unique=False)
+
+    op.create_table('work_order_report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('reporter_name', sa.String(length=60), nullable=False),
+    sa.Column('reporter_phone', sa.String(length=20), nullable=False),
+    sa.Column('place', sa.String(length=120), nullable=False),
+    sa.Column('note', sa.String(length=1000), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('reported_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('taken_by_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_work_order_report_customer_id_customer')),
+    sa.ForeignKeyConstraint(['order_id'], ['work_order.id'], name=op.f('fk_work_order_report_order_id_work_order')),
+    sa.ForeignKeyConstraint(['taken_by_id'], ['user.id'], name=op.f('fk_work_order_report_taken_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_work_order_report'))
+    )
+    with op.batch_alter_table('work_order_report', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_work_order_report_order_id'), ['order_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('work_order_report', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_work_order_report_order_id'))
+
+    op.drop_table('work_order_report')
+    with op.batch_alter_table('work_order_photo', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_work_order_photo_order_id'))
+
+    op.drop_table('work_order_photo')
+    with op.batch_alter_table('work_order_pause', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_work_order_pause_order_id'))
+
+    op.drop_table('work_order_pause')
+    with op.batch_alter_table('work_order_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_work_order_event_order_id'))
+
+    op.drop_table('work_order_event')
     with op.batch_alter_table('collection_visit_charge', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_collection_visit_charge_visit_id'))
         batch_op.drop_index(batch_op.f('ix_collection_visit_charge_charge_id'))
 
     op.drop_table('collection_visit_charge')
+    with op.batch_alter_table('chase_notice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chase_notice_order_id'))
+
+    op.drop_table('chase_notice')
+    with op.batch_alter_table('work_order', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_work_order_unit_id'))
+        batch_op.drop_index('ix_work_order_site_status_due')
+        batch_op.drop_index('ix_work_order_site_logged')
+        batch_op.drop_index('ix_work_order_place')
+        batch_op.drop_index('ix_work_order_assignee')
+
+    op.drop_table('work_order')
     with op.batch_alter_table('receipt', schema=None) as batch_op:
         batch_op.drop_index('ix_receipt_cashier_day')
 
@@ -842,6 +1094,10 @@ def downgrade():
         batch_op.drop_index('uq_late_fee_rule_site_default', sqlite_where=sa.text('fee_item_id IS NULL'), postgresql_where=sa.text('fee_item_id IS NULL'))
 
     op.drop_table('late_fee_rule')
+    with op.batch_alter_table('handover', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_handover_site_id'))
+
+    op.drop_table('handover')
     with op.batch_alter_table('dunning_notice', schema=None) as batch_op:
         batch_op.drop_index('ix_dunning_notice_site_status')
         batch_op.drop_index('ix_dunning_notice_customer')
@@ -868,6 +1124,10 @@ def downgrade():
     op.drop_table('visitor_pass')
     op.drop_table('visitor')
     op.drop_table('user')
+    with op.batch_alter_table('time_limit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_time_limit_site_id'))
+
+    op.drop_table('time_limit')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_message_object')
         batch_op.drop_index('ix_outbox_message_due')
@@ -877,6 +1137,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_fee_item_site_id'))
 
     op.drop_table('fee_item')
+    with op.batch_alter_table('department', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_department_site_id'))
+
+    op.drop_table('department')
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customer_site_id'))
         batch_op.drop_index('ix_customer_site_credit_code')
@@ -884,6 +1148,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_customer_name'))
 
     op.drop_table('customer')
+    with op.batch_alter_table('callback_policy', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_callback_policy_site_id'))
+
+    op.drop_table('callback_policy')
     with op.batch_alter_table('building', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_building_site_id'))
 

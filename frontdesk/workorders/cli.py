@@ -1,0 +1,2 @@
+"""Commands of work orders."""
+from . import bp  # noqa: F401
