@@ -80,6 +80,7 @@ def load(*, now: datetime | None = None, months: int = MONTHS) -> list[str]:
         report.append(f"site {code} ({data.site.name}): {len(data.units)} units, " + figures)
     if "ESTATE" in sites:
         report.append(_visitors(sites["ESTATE"], users, random.Random("ESTATE-visitors"), now))
+        report.append(_work_orders(sites["ESTATE"], users, random.Random("ESTATE-workorders"), now))
     return report
 
 
@@ -480,3 +481,77 @@ def _visitors(site, users, rng, now) -> str:
     db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.site_id == site.id)
                        .values(status="sent", sent_at=OutboxMessage.created_at))
     return f"visitors at {site.code}: 30 passes, {count} visits, 2 expected today"
+
+
+WORK_ORDER_CALLS = [
+    ("repair", "plumbing", "厨房水槽下水管漏水，地面有积水"),
+    ("repair", "electrical", "卫生间灯不亮，换了灯泡也不行"),
+    ("repair", "doors_locks", "入户门锁芯卡住，钥匙拧不动"),
+    ("repair", "hvac", "客厅空调不制冷，外机不转"),
+    ("complaint", "noise", "楼上晚上十一点后还在装修，噪音很大"),
+    ("complaint", "cleaning", "楼道垃圾两天没有清运，有异味"),
+    ("enquiry", "billing", "想问一下今年物业费的收费标准和缴费方式"),
+    ("suggestion", "security", "建议夜间在北门加派一名巡逻人员"),
+    ("praise", "other", "维修师傅上门及时，态度很好，特此表扬"),
+]
+
+
+def _work_orders(site, users, rng, now) -> str:
+    """Four departments, and three weeks of calls through the real services: most repaired and
+    called back, a few still open (one overdue and chased), one paid service billed to the unit.
+    Skipped when the site has departments already."""
+    from .billing.models import FeeItem
+    from .workorders import services as workorders
+    from .workorders.models import Department
+
+    if db.session.scalar(sa.select(Department.id).where(Department.site_id == site.id).limit(1)):
+        return f"work orders at {site.code}: present, left alone"
+    admin, clerk, technician = users["admin"], users["clerk"], users["technician"]
+    departments = {name: workorders.save_department(site, name=name, phone=phone, actor=admin, now=now)
+                   for name, phone in (("工程部", "13912340001"), ("保洁部", "13912340002"),
+                                       ("秩序维护部", "13912340003"), ("客服中心", ""))}
+    by_category = {"cleaning": "保洁部", "security": "秩序维护部", "noise": "秩序维护部", "billing": "客服中心",
+                   "other": "客服中心"}
+    repair_fee = db.session.scalar(sa.select(FeeItem).where(FeeItem.site_id == site.id, FeeItem.code == "REPAIR"))
+    occupied = db.session.execute(
+        sa.select(Unit, Customer).join(Occupancy, Occupancy.unit_id == Unit.id)
+        .join(Customer, Customer.id == Occupancy.customer_id)
+        .where(Unit.site_id == site.id, Occupancy.end_on.is_(None), Customer.phone.is_not(None))
+        .order_by(Unit.id).limit(80)).all()
+    count = 0
+    for days_ago in range(21, -1, -1):
+        for n in range(rng.randrange(1, 4)):
+            paid = days_ago == 6 and n == 0  # a lock on the owner's own door: a paid service
+            kind, category, text = WORK_ORDER_CALLS[2] if paid else rng.choice(WORK_ORDER_CALLS)
+            unit, customer = rng.choice(occupied)
+            logged = now - timedelta(days=days_ago, hours=rng.randrange(1, 8) if days_ago else 3 + n)
+            order = workorders.log_order(
+                site, kind=kind, channel=rng.choice(["phone", "phone", "walk_in"]), category=category,
+                description=text, complexity="ordinary", report=workorders.Report(
+                    customer.name, customer.phone, unit_id=unit.id, customer_id=customer.id),
+                answered=kind == "enquiry", answer="已告知收费标准及线上缴费方式", actor=clerk, now=logged)
+            count += 1
+            if kind == "enquiry":
+                continue
+            if paid:
+                workorders.record_quote(order, amount="85.00", note="更换入户门锁芯（业主自购门锁范围）",
+                                        agreed_by=customer.name, agreed=True, fee_item_id=repair_fee.id,
+                                        actor=clerk, now=logged + timedelta(minutes=3))
+            department = departments[by_category.get(category, "工程部")]
+            workorders.dispatch(order, department_id=department.id,
+                                assignee_id=technician.id if department.name == "工程部" else None,
+                                actor=clerk, now=logged + timedelta(minutes=5))
+            workorders.record_reply(order, note="已安排师傅，约半小时内上门", actor=clerk,
+                                    now=logged + timedelta(minutes=8))
+            if days_ago <= 1 and not paid:
+                continue  # still open today
+            if days_ago == 4 and n == 0:
+                workorders.chase_overdue(site, actor=clerk, now=now)
+                continue  # late, chased
+            finished = logged + timedelta(hours=rng.randrange(2, 20))
+            workorders.complete(order, note="已处理完毕，现场恢复正常", actor=clerk, now=finished)
+            if order.status == "completed" and days_ago > 2:
+                workorders.record_callback(order, satisfaction=rng.choice([5, 5, 4, 4, 3]), note="业主表示满意",
+                                           actor=clerk, now=finished + timedelta(hours=20))
+                workorders.close(order, actor=clerk, now=finished + timedelta(hours=21))
+    return f"work orders at {site.code}: {count} logged, {len(departments)} departments"
