@@ -24,7 +24,7 @@ RATELIMIT_ENABLED = True
 LOGIN_RATE_LIMIT = "10 per minute"
 LOGIN_MAX_FAILURES = 5  # failures in a row before the account is locked
 LOGIN_LOCK_MINUTES = 15
-MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # uploads (imports)
+MAX_CONTENT_LENGTH = 32 * 1024 * 1024  # uploads: imports, and up to six photos of 5 MB on a work order
 PDF_FONT_PATH = None  # None → the font shipped in frontdesk/pdf/fonts
 SQLITE_BUSY_TIMEOUT_MS = 5000
 PAGE_SIZE = 50
@@ -48,6 +48,9 @@ PUBLIC_URL = ""  # how hosts reach the desk, for the links in their messages; em
 # Visitors
 HOST_LINK_HOURS = 12  # how long a host's answer link works
 VISITOR_ID_RETENTION_DAYS = 180  # `frontdesk visitors purge` erases ID numbers older than this
+
+# Work orders
+WORKORDER_PHOTO_DIR = ""  # empty: instance/workorder-photos
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 

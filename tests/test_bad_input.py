@@ -34,7 +34,7 @@ SKIP = {"auth.logout", "auth.set_locale", "static"}
 
 def form_field_names():
     names = set()
-    for package in ("auth", "audit", "billing", "estate", "visitors"):
+    for package in ("auth", "audit", "billing", "estate", "visitors", "workorders"):
         module = importlib.import_module(f"frontdesk.{package}.forms")
         for _name, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, FlaskForm) and cls.__module__ == module.__name__:
@@ -65,6 +65,10 @@ def everything(db):
                             actor=desk.cashier, now=NOW, pass_id=None, base_url="http://desk.test/")
     boss = make_user("admin", "supervisor", "cashier", "clerk", "steward", "account_manager", "project_manager",
                      site=desk.site, username="boss", locale="en")
+    from frontdesk.workorders import services as workorders
+
+    workorders.log_order(desk.site, kind="repair", channel="phone", category="plumbing", description="漏水",
+                         report=workorders.Report("张伟", "13712345678", unit_id=desk.unit.id), actor=boss, now=NOW)
     db.session.commit()
     return boss
 

@@ -76,3 +76,48 @@ def _check_period(text):
             rules.parse_period(text)
         except ValueError:
             raise ValidationError(_l("Enter the billing period as YYYY-MM, for example 2026-03.")) from None
+
+
+class WorkOrderReportForm(DeskForm):
+    """The month of the work-order report, or a range of months; read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    month = StringField(_l("Month"), validators=[Length(max=7)], render_kw={"type": "month"})
+    to = StringField(_l("To month"), validators=[Length(max=7)], render_kw={"type": "month"})
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.months: list[str] = []
+
+    def validate_month(self, field):
+        _check_month(field.data)
+        if not (field.data or "").strip():
+            field.data = f"{self.today.year:04d}-{self.today.month:02d}"  # the figures say which month they are for
+        if field.data.strip() > f"{self.today.year:04d}-{self.today.month:02d}":
+            raise ValidationError(_l("That month has not begun yet."))
+
+    def validate_to(self, field):
+        _check_month(field.data)
+        if self.month.errors:
+            return
+        first = self.month.data.strip()
+        last = (field.data or "").strip() or first
+        if last > f"{self.today.year:04d}-{self.today.month:02d}":
+            raise ValidationError(_l("That month has not begun yet."))
+        if first > last:
+            raise ValidationError(_l("The first month comes after the last one: swap them."))
+        try:
+            self.months = rules.month_range(first, last)
+        except ValueError:
+            raise ValidationError(_l("Choose at most %(count)s months at a time.", count=rules.MAX_MONTHS)) from None
+
+
+def _check_month(text):
+    if (text or "").strip():
+        try:
+            rules.parse_period(text)
+        except ValueError:
+            raise ValidationError(_l("Enter the month as YYYY-MM, for example 2026-03.")) from None

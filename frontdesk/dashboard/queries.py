@@ -26,15 +26,20 @@ Collection rate of a billing period (收缴率)
     neither. Totals over several periods or buildings divide the summed amounts; rates are never
     averaged.
 
+Work orders of a month or a range of months (工单统计)
+    See workorder_figures and the definitions the page shows (export.workorder_definitions).
+
 Everything is computed in SQL aggregates over the site's rows; only grouped rows reach Python."""
 import functools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 
 from ..billing.models import COMPLETED, PAID, PARTIAL, UNPAID, Charge, Payment, PaymentLine
+from ..core import clock
 from ..core.db import Money
 from ..core.money import to_fen
 from ..estate.models import Building, Customer, Unit
@@ -324,3 +329,172 @@ def collection(site_id: int, periods: list[str], as_of: date, *, building_id: in
         as_of=as_of, periods=periods, building_id=building_id, by_period=list(by_period.items()),
         by_building=[(b, by_building[b.id]) for b in site_buildings if by_building[b.id].due],
         cells=cells, total=total)
+
+
+# --- work orders -----------------------------------------------------------------------------------
+# The work-order report (工单统计) of one month or a range of months; the definitions are the
+# export's workorder_definitions(), shown on the page. Every figure comes from two grouped
+# statements (per kind and category, per kind); totals add up the integer counts and sums, and
+# rates and averages are divided and rounded once, in Python, with Decimal.
+
+class _SecondsBetween(sa.sql.functions.FunctionElement):
+    type = sa.BigInteger()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(_SecondsBetween)
+def _seconds_between_epoch(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(ROUND(EXTRACT(EPOCH FROM ({later} - {earlier}))) AS BIGINT)"
+
+
+@compiles(_SecondsBetween, "sqlite")
+def _seconds_between_julian(element, compiler, **kw):
+    # UTCDateTime is kept as naive UTC text ('2026-03-02 02:10:00.000000') on SQLite, which
+    # julianday() reads; the day fraction is rounded back to whole seconds
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(ROUND((julianday({later}) - julianday({earlier})) * 86400) AS INTEGER)"
+
+
+def seconds_between(later, earlier):
+    """The whole seconds from `earlier` to `later` (two timestamp columns), on SQLite and PostgreSQL."""
+    return _SecondsBetween(later, earlier)
+
+
+@dataclass
+class LimitFigures:
+    """Orders measured against one time limit: `judged` = done, or not done and past the deadline
+    when the report is drawn up; `on_time` = done by the deadline; `open_late` = of the late ones,
+    those still not done."""
+
+    judged: int = 0
+    on_time: int = 0
+    open_late: int = 0
+
+    @property
+    def late(self) -> int:
+        return self.judged - self.on_time
+
+    @property
+    def rate(self) -> Decimal | None:
+        return rules.percent(self.on_time, self.judged)
+
+    def add(self, other: "LimitFigures"):
+        self.judged += other.judged
+        self.on_time += other.on_time
+        self.open_late += other.open_late
+
+
+@dataclass
+class KindFigures:
+    kind: str | None  # None for all kinds together
+    orders: int = 0
+    reopened: int = 0
+    response: LimitFigures = field(default_factory=LimitFigures)
+    promise: LimitFigures = field(default_factory=LimitFigures)
+    hard: LimitFigures = field(default_factory=LimitFigures)
+    responses: int = 0
+    response_seconds: int = 0
+    completed: int = 0
+    resolution_seconds: int = 0
+    callbacks: int = 0
+    satisfaction_points: int = 0
+    scores: list[int] = field(default_factory=lambda: [0] * len(rules.SCORES))  # callbacks scoring 1…5
+
+    @property
+    def average_response_minutes(self) -> Decimal | None:
+        return rules.average(self.response_seconds, self.responses, 60)
+
+    @property
+    def average_resolution_hours(self) -> Decimal | None:
+        return rules.average(self.resolution_seconds, self.completed, 3600)
+
+    @property
+    def average_satisfaction(self) -> Decimal | None:
+        return rules.average(self.satisfaction_points, self.callbacks)
+
+    def add(self, other: "KindFigures"):
+        for name in ("orders", "reopened", "responses", "response_seconds", "completed", "resolution_seconds",
+                     "callbacks", "satisfaction_points"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("response", "promise", "hard"):
+            getattr(self, name).add(getattr(other, name))
+        self.scores = [a + b for a, b in zip(self.scores, other.scores)]
+
+
+@dataclass
+class CategoryLine:
+    category: str
+    by_kind: list[int]  # orders of each kind, in the order of WorkOrderFigures.kinds
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind)
+
+
+@dataclass
+class WorkOrderFigures:
+    months: list[str]
+    drawn_at: datetime
+    kinds: tuple[str, ...]
+    by_kind: list[KindFigures]  # every kind, in the order of `kinds`
+    by_category: list[CategoryLine]  # every category
+    total: KindFigures
+
+
+def _tally(condition):
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _workorder_columns(now: datetime) -> list:
+    """The aggregate columns of workorder_figures, in the order _kind_figures reads them."""
+    from ..workorders.models import WorkOrder as W
+
+    columns = [sa.func.count(), _tally(W.reopened > 0)]
+    for done, due in ((W.first_response_at, W.response_due_at), (W.completed_at, W.resolve_due_at),
+                      (W.completed_at, W.hard_due_at)):
+        # a deadline standing still while the order is on hold is NULL: not judged against it
+        columns += [_tally(sa.and_(due.is_not(None), sa.or_(done.is_not(None), due < now))),
+                    _tally(sa.and_(due.is_not(None), done.is_not(None), done <= due)),
+                    _tally(sa.and_(done.is_(None), due < now))]
+    columns += [sa.func.count(W.first_response_at),
+                sa.func.coalesce(sa.func.sum(seconds_between(W.first_response_at, W.logged_at)), 0),
+                sa.func.count(W.completed_at),
+                sa.func.coalesce(sa.func.sum(seconds_between(W.completed_at, W.logged_at)), 0),
+                sa.func.count(W.satisfaction), sa.func.coalesce(sa.func.sum(W.satisfaction), 0)]
+    columns += [_tally(W.satisfaction == score) for score in rules.SCORES]
+    return columns
+
+
+def _kind_figures(kind, values) -> KindFigures:
+    v = [int(x) for x in values]  # PostgreSQL's SUM of integers is numeric
+    return KindFigures(kind, orders=v[0], reopened=v[1], response=LimitFigures(*v[2:5]),
+                       promise=LimitFigures(*v[5:8]), hard=LimitFigures(*v[8:11]), responses=v[11],
+                       response_seconds=v[12], completed=v[13], resolution_seconds=v[14], callbacks=v[15],
+                       satisfaction_points=v[16], scores=v[17:22])
+
+
+def workorder_figures(site_id: int, months: list[str], *, now: datetime) -> WorkOrderFigures:
+    """The work orders of a site logged in `months` (Shanghai months, consecutive 'YYYY-MM'),
+    cancelled ones left out: orders by kind and category, the on-time rate against each time limit
+    as of `now`, the average time to first response and to resolution, and callback satisfaction,
+    per kind and for all kinds."""
+    from ..workorders.models import CANCELLED, CATEGORIES, KINDS, WorkOrder as W
+
+    first_day, after = rules.month_days(months)
+    in_period = (W.site_id == site_id, W.logged_at >= clock.day_bounds(first_day)[0],
+                 W.logged_at < clock.day_bounds(after)[0], W.status != CANCELLED)
+    counts = {(kind, category): n for kind, category, n in db.session.execute(
+        sa.select(W.kind, W.category, sa.func.count()).where(*in_period).group_by(W.kind, W.category))}
+    found = {row[0]: _kind_figures(row[0], row[1:]) for row in db.session.execute(
+        sa.select(W.kind, *_workorder_columns(now)).where(*in_period).group_by(W.kind))}
+
+    by_kind = [found.get(kind) or KindFigures(kind) for kind in KINDS]
+    total = KindFigures(None)
+    for line in by_kind:
+        total.add(line)
+    return WorkOrderFigures(
+        months=months, drawn_at=now, kinds=KINDS, by_kind=by_kind, total=total,
+        by_category=[CategoryLine(category, [counts.get((kind, category), 0) for kind in KINDS])
+                     for category in CATEGORIES])

@@ -110,9 +110,10 @@ def column_chart(items: list[tuple[str, Decimal | None, str]], *, height=160, co
     return bars
 
 
-def stacked_rows(items: list[tuple[str, list[Decimal], str]], *, width=520, row=22, gap=8) -> list[Bar]:
-    """Horizontal bars of (label, parts, total text), each part a segment; the largest total fills
-    the width and the others are drawn to the same scale."""
+def stacked_rows(items: list[tuple[str, list[Decimal], str]], *, width=520, row=22, gap=8,
+                 css="bucket") -> list[Bar]:
+    """Horizontal bars of (label, parts, total text), each part a segment (css class `css` and the
+    part's index); the largest total fills the width and the others are drawn to the same scale."""
     largest = max((sum(parts, ZERO) for _label, parts, _text in items), default=ZERO)
     bars = []
     for index, (label, parts, text) in enumerate(items):
@@ -121,7 +122,7 @@ def stacked_rows(items: list[tuple[str, list[Decimal], str]], *, width=520, row=
         for part_index, part in enumerate(parts):
             size = _size(part, largest, width)
             if size:
-                segments.append((x, size, f"bucket{part_index}"))
+                segments.append((x, size, f"{css}{part_index}"))
             x += size
         bars.append(Bar(label, text, Decimal(0), Decimal(index * (row + gap)), x, Decimal(row), segments))
     return bars
@@ -141,3 +142,85 @@ def rate_chart(report) -> list[Bar]:
         rate = cell.rate
         items.append((period, rate, f"{rate}%" if rate is not None else "—"))
     return column_chart(items)
+
+
+# --- the work-order report -------------------------------------------------------------------------
+
+TENTH = Decimal("0.1")
+SCORES = (1, 2, 3, 4, 5)  # callback satisfaction, 1 (very unhappy) to 5 (very satisfied)
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """part ÷ whole in percent, rounded once to one decimal place (half up); None when whole is 0."""
+    if not whole:
+        return None
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def average(total: int, count: int, per: int = 1) -> Decimal | None:
+    """total ÷ count ÷ per, rounded once to one decimal place (half up); None when count is 0.
+    Seconds become minutes with per=60 and hours with per=3600."""
+    if not count:
+        return None
+    return (Decimal(total) / (Decimal(count) * per)).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def month_days(months: list[str]) -> tuple[date, date]:
+    """The first day of the first month and the first day after the last one."""
+    year, month = int(months[-1][:4]), int(months[-1][5:7])
+    after = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return date(int(months[0][:4]), int(months[0][5:7]), 1), after
+
+
+@dataclass
+class ColumnGroup:
+    label: str
+    middle: Decimal  # where the group's label goes
+    end: Decimal  # right edge of its last column
+    bars: list[Bar]
+
+
+def grouped_columns(groups: list[tuple[str, list[tuple[Decimal | None, str]]]], *, height=160, column=30, gap=6,
+                    group_gap=34, scale=HUNDRED) -> list[ColumnGroup]:
+    """Groups of vertical bars side by side, one group per label and one column per (value, text)
+    in it (the n-th column of every group is the same series); a value of `scale` fills the height."""
+    placed = []
+    left = Decimal(group_gap)
+    for label, values in groups:
+        bars = column_chart([(label, value, text) for value, text in values], height=height, column=column,
+                            gap=gap, scale=scale)
+        for bar in bars:  # column_chart starts a gap from 0: move the group to its place
+            bar.x += left - gap
+        width = Decimal(len(values) * (column + gap) - gap)
+        placed.append(ColumnGroup(label, left + width / 2, left + width, bars))
+        left += width + group_gap
+    return placed
+
+
+def workorder_category_chart(report) -> list[Bar]:
+    """Orders of each category that has any, stacked by kind (segments kind0…kind4 in the order of
+    the report's kinds)."""
+    from ..workorders.rules import CATEGORY_LABELS
+
+    return stacked_rows([(CATEGORY_LABELS[line.category], [Decimal(n) for n in line.by_kind], str(line.total))
+                         for line in report.by_category if line.total], css="kind")
+
+
+def workorder_on_time_chart(report, total_label: str) -> list[ColumnGroup]:
+    """The on-time rate against each time limit (first response, promise, limit never to pass) of
+    each kind with orders, and of all orders (under `total_label`); 100% at the top."""
+    from ..workorders.rules import KIND_LABELS
+
+    lines = [(KIND_LABELS[k.kind], k) for k in report.by_kind if k.orders] + [(total_label, report.total)]
+    return grouped_columns([(label, [(limit.rate, f"{limit.rate}%" if limit.rate is not None else "—")
+                                     for limit in (k.response, k.promise, k.hard)]) for label, k in lines])
+
+
+def workorder_satisfaction_chart(report, describe) -> list[Bar]:
+    """The callbacks of each kind that has any, stacked by satisfaction 1…5 (segments score0…score4),
+    each described by describe(average, number of callbacks)."""
+    from ..workorders.rules import KIND_LABELS
+
+    return stacked_rows([(KIND_LABELS[k.kind], [Decimal(n) for n in k.scores],
+                          describe(k.average_satisfaction, k.callbacks)) for k in report.by_kind if k.callbacks],
+                        css="score")

@@ -1,4 +1,5 @@
 from flask import Response, abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth.permissions import REPORTS_VIEW, permission_required
@@ -6,7 +7,7 @@ from ..billing import queries as billing_queries
 from ..billing.forms import METHOD_CHOICES
 from ..core import clock
 from . import bp, queries, rules
-from .forms import ReportForm
+from .forms import ReportForm, WorkOrderReportForm
 
 INVALID = 422  # the filters sent back with their errors
 CUSTOMER_LIMIT = 200  # customers listed on the page; the export has them all
@@ -24,7 +25,25 @@ def home():
     if figures.site and (current_user.can(VISITORS_REGISTER) or current_user.can(VISITORS_VIEW)):
         visitors = visitor_queries.desk_figures(figures.site.id, today)
     return render_template("dashboard/home.html", f=figures, method_labels=dict(METHOD_CHOICES), visitors=visitors,
-                           my_visitors=visitor_queries.visits_for_host(current_user.id, today))
+                           my_visitors=visitor_queries.visits_for_host(current_user.id, today),
+                           **_workorder_figures(figures.site))
+
+
+def _workorder_figures(site) -> dict:
+    """The work-order panel of the home page: the desk's open and overdue orders, escalated ones
+    for whoever chases them, a technician's own open orders."""
+    from ..auth.permissions import SUPERVISOR, WORKORDERS_LOG, WORKORDERS_VIEW, WORKORDERS_WORK
+    from ..workorders import queries as workorder_queries
+
+    found = {"workorders": None, "escalated": [], "my_orders": None}
+    if site is not None and (current_user.can(WORKORDERS_LOG) or current_user.can(WORKORDERS_VIEW)):
+        found["workorders"] = workorder_queries.desk_figures(site.id, clock.now())
+        # an order still late after its chase notice is the supervisor's to hear of (services.escalate)
+        if SUPERVISOR in current_user.roles:
+            found["escalated"] = workorder_queries.escalated_orders(site.id)
+    if current_user.can(WORKORDERS_WORK):
+        found["my_orders"] = workorder_queries.technician_open_count(current_user.id)
+    return found
 
 
 def _report_form():
@@ -70,3 +89,53 @@ def arrears_export():
     data = arrears_workbook(site, *_figures(site, form))
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="arrears-{form.as_of_day.isoformat()}.xlsx"'})
+
+
+def _workorder_form():
+    site = billing_queries.desk_site(current_user)
+    if site is None:
+        abort(404)
+    form = WorkOrderReportForm(request.args, today=clock.business_day())
+    return site, form, form.validate()
+
+
+def _callbacks_text(average, count) -> str:
+    return _("average %(average)s, %(count)s callbacks", average=average, count=count)
+
+
+def _workorder_page(site, form, status=200, report=None):
+    from ..workorders.rules import CATEGORY_LABELS, KIND_LABELS
+    from .export import workorder_definitions
+
+    charts = {}
+    if report is not None:
+        charts = dict(category_chart=rules.workorder_category_chart(report),
+                      on_time_chart=rules.workorder_on_time_chart(report, _("All")),
+                      satisfaction_chart=rules.workorder_satisfaction_chart(report, _callbacks_text))
+    return render_template("dashboard/workorder_report.html", site=site, form=form, report=report,
+                           definitions=workorder_definitions(), kind_labels=KIND_LABELS,
+                           category_labels=CATEGORY_LABELS, **charts), status
+
+
+@bp.get("/reports/workorders")
+@permission_required(REPORTS_VIEW)
+def workorder_report():
+    site, form, valid = _workorder_form()
+    if not valid:
+        return _workorder_page(site, form, INVALID)
+    return _workorder_page(site, form, report=queries.workorder_figures(site.id, form.months, now=clock.now()))
+
+
+@bp.get("/reports/workorders.xlsx")
+@permission_required(REPORTS_VIEW)
+def workorder_report_export():
+    from .export import workorder_workbook
+
+    site, form, valid = _workorder_form()
+    if not valid:
+        return _workorder_page(site, form, INVALID)
+    report = queries.workorder_figures(site.id, form.months, now=clock.now())
+    name = "-".join(dict.fromkeys((report.months[0], report.months[-1])))
+    return Response(workorder_workbook(site, report),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="workorders-{name}.xlsx"'})

@@ -2,7 +2,7 @@
 dispatched to a department or a technician, kept to their time limits, chased, called back and
 closed. Also the site's departments, time limits and callback policies, chase notices and shift
 handovers."""
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -54,6 +54,20 @@ class Department(Base):
     phone: Mapped[str] = mapped_column(sa.String(20), default="")
     email: Mapped[str] = mapped_column(sa.String(120), default="")
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+
+
+class CalendarDay(Base):
+    """A day the official calendar package does not know yet (a year announced after its release):
+    a public holiday (working = False) or a make-up workday (working = True). It overrides the
+    package for that day everywhere working days are counted."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(sa.Boolean)
+    name: Mapped[str] = mapped_column(sa.String(60), default="")  # 元旦, 春节, 春节调休
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    set_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
 
 class TimeLimit(Base):

@@ -66,6 +66,12 @@ class Limit:
     def __str__(self):
         return f"{self.amount} {self.unit}"
 
+    def nominal(self) -> timedelta:
+        """The limit's length with a working day taken as a day, to compare limits of different
+        units the same way whatever the date."""
+        return {MINUTES: timedelta(minutes=1), HOURS: timedelta(hours=1),
+                WORKING_DAYS: timedelta(days=1)}[self.unit] * self.amount
+
 
 @dataclass(frozen=True)
 class TimeLimits:
@@ -136,13 +142,29 @@ def check_limit(amount, unit) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def is_working_day(day: date) -> bool:
-    """Whether `day` is a working day on the official mainland calendar, make-up workdays
-    (调休上班) included. For a year the calendar does not know yet, Monday to Friday."""
+def _official_working_day(day: date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
         return day.weekday() < 5
+
+
+def is_working_day(day: date, overrides=None) -> bool:
+    """Whether `day` is a working day on the official mainland calendar, make-up workdays
+    (调休上班) included. `overrides` (date → working?) holds the days entered for a year the
+    calendar package does not know yet; without one, such a year counts Monday to Friday."""
+    if overrides and day in overrides:
+        return overrides[day]
+    return _official_working_day(day)
+
+
+def official_calendar_knows(day: date) -> bool:
+    """Whether the calendar package has the official schedule of `day`'s year."""
+    try:
+        chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return False
+    return True
 
 
 def _next_midnight(at: datetime) -> datetime:
@@ -150,12 +172,12 @@ def _next_midnight(at: datetime) -> datetime:
     return datetime.combine(day, time.min, tzinfo=BUSINESS_TZ)
 
 
-def due_at(start: datetime, limit: Limit, pauses=()) -> datetime | None:
+def due_at(start: datetime, limit: Limit, pauses=(), overrides=None) -> datetime | None:
     """The instant a limit counted from `start` runs out. Minutes and hours are clock time; working
     days count only the hours of working days (a day logged on Friday afternoon with 1 working day
     is due on Monday afternoon; one logged on a Saturday is due at the end of Monday). `pauses` are
     (began, ended) pairs during which the clock stands still; a pause not yet ended gives None: the
-    order is waiting and has no deadline until it resumes."""
+    order is waiting and has no deadline until it resumes. `overrides` as for is_working_day."""
     working = limit.unit == WORKING_DAYS
     per = {MINUTES: timedelta(minutes=1), HOURS: timedelta(hours=1), WORKING_DAYS: timedelta(days=1)}[limit.unit]
     remaining = per * limit.amount
@@ -172,7 +194,7 @@ def due_at(start: datetime, limit: Limit, pauses=()) -> datetime | None:
         boundary = stops[0][0] if stops else None
         if working:
             midnight = _next_midnight(at)
-            if not is_working_day(at.astimezone(BUSINESS_TZ).date()):
+            if not is_working_day(at.astimezone(BUSINESS_TZ).date(), overrides):
                 at = midnight if boundary is None or midnight <= boundary else boundary
                 continue
             boundary = midnight if boundary is None else min(boundary, midnight)
@@ -188,16 +210,20 @@ def priority(urgency: str, reporters: int) -> int:
     return (10 if urgency == EMERGENCY else 0) + max(reporters - 1, 0)
 
 
-def callback_due(completed_at: datetime, within_days: int) -> datetime:
-    return due_at(completed_at, Limit(within_days, WORKING_DAYS))
+def callback_due(completed_at: datetime, within_days: int, overrides=None) -> datetime:
+    return due_at(completed_at, Limit(within_days, WORKING_DAYS), overrides=overrides)
 
 
 # --- on the phone ----------------------------------------------------------------------------------
 # The greetings the service standard prescribes (重要节日开头语) and the phrases to use and avoid.
-NEW_YEAR, LABOUR_DAY, MID_AUTUMN, NATIONAL_DAY = "new_year", "labour_day", "mid_autumn", "national_day"
-FESTIVAL_GREETINGS = {NEW_YEAR: "新年好", LABOUR_DAY: "劳动节快乐", MID_AUTUMN: "中秋节快乐", NATIONAL_DAY: "国庆节快乐"}
+NEW_YEAR, SPRING_FESTIVAL, LABOUR_DAY = "new_year", "spring_festival", "labour_day"
+MID_AUTUMN, NATIONAL_DAY = "mid_autumn", "national_day"
+FESTIVAL_GREETINGS = {NEW_YEAR: "新年好", SPRING_FESTIVAL: "新年好", LABOUR_DAY: "劳动节快乐", MID_AUTUMN: "中秋节快乐",
+                      NATIONAL_DAY: "国庆节快乐"}
+FESTIVAL_LABELS = {NEW_YEAR: _l("New Year's Day"), SPRING_FESTIVAL: _l("Spring Festival"), LABOUR_DAY: _l("Labour Day"),
+                   MID_AUTUMN: _l("Mid-Autumn Festival"), NATIONAL_DAY: _l("National Day")}
 # the days off the State Council sets around each festival
-_OFFICIAL = {"New Year's Day": NEW_YEAR, "Spring Festival": NEW_YEAR, "Labour Day": LABOUR_DAY,
+_OFFICIAL = {"New Year's Day": NEW_YEAR, "Spring Festival": SPRING_FESTIVAL, "Labour Day": LABOUR_DAY,
              "Mid-autumn Festival": MID_AUTUMN, "National Day": NATIONAL_DAY}
 
 
@@ -207,10 +233,10 @@ def festival(day: date) -> str | None:
     Mid-Autumn Festival (lunar 8/15); National Day week; and the official days off around each."""
     lunar = LunarDate.from_solar_date(day.year, day.month, day.day)
     tomorrow = LunarDate.from_solar_date(*(day + timedelta(days=1)).timetuple()[:3])
-    if lunar.month == 8 and lunar.day == 15 and not lunar.isLeapMonth:
+    if lunar.month == 8 and lunar.day == 15 and not lunar.is_leap_month:
         return MID_AUTUMN
-    if (lunar.month == 1 and lunar.day <= 15 and not lunar.isLeapMonth) or (tomorrow.month == 1 and tomorrow.day == 1):
-        return NEW_YEAR
+    if (lunar.month == 1 and lunar.day <= 15 and not lunar.is_leap_month) or (tomorrow.month == 1 and tomorrow.day == 1):
+        return SPRING_FESTIVAL
     if (day.month, day.day) == (1, 1):
         return NEW_YEAR
     if (day.month, day.day) == (5, 1):
@@ -222,6 +248,11 @@ def festival(day: date) -> str | None:
     except NotImplementedError:
         return None
     return _OFFICIAL.get(name) if off and name else None
+
+
+def centre_name(site) -> str:
+    """How the desk names itself on the phone: 锦绣花园客服中心."""
+    return f"{site.name}客服中心"
 
 
 def greeting(day: date, centre: str) -> str:

@@ -29,8 +29,8 @@ from ..extensions import db
 from . import queries, rules
 from .models import (
     CALLBACK_NONE, CALLBACK_POLICIES, CALLBACK_REQUIRED, CALLED_BACK, CANCELLED, CATEGORIES, CHANNELS, CLOSED,
-    COMPLAINT, COMPLETED, COMPLEXITIES, DISPATCHED, HOLD_REASONS, IN_PROGRESS, KINDS, LIMIT_UNITS, NEW, NORMAL,
-    ON_HOLD, OPEN_STATUSES, ORDINARY, UNFINISHED_STATUSES, URGENCIES, CallbackPolicy, ChaseNotice, Department,
+    COMPLAINT, COMPLETED, COMPLEXITIES, DISPATCHED, HOLD_REASONS, IN_PROGRESS, KINDS, NEW, NORMAL, CalendarDay,
+    ON_HOLD, OPEN_STATUSES, ORDINARY, URGENCIES, CallbackPolicy, ChaseNotice, Department,
     Handover, TimeLimit, WorkOrder, WorkOrderEvent, WorkOrderPause, WorkOrderPhoto, WorkOrderReport,
 )
 
@@ -75,9 +75,11 @@ def _event(order, action, *, actor, now, before=None, after=None, note=""):
                                   from_status=before, to_status=after, note=note[:500]))
 
 
-def _move(order, target, action, *, actor, now, note="", audit=None):
-    """Change the order's status along rules.ALLOWED, with its timeline entry and audit entry."""
-    if not rules.can_move(order.status, target):
+def _move(order, target, action, *, actor, now, note="", audit=None, sources=None):
+    """Change the order's status along rules.ALLOWED, with its timeline entry and audit entry.
+    `sources` narrows the statuses this action starts from (work starts on a dispatched order and
+    resumes on one on hold, though both end in progress)."""
+    if not rules.can_move(order.status, target) or (sources is not None and order.status not in sources):
         raise InvalidTransition(_l("Work order %(number)s is %(status)s: it cannot be %(target)s now."),
                                 number=order.number, status=rules.STATUS_LABELS[order.status],
                                 target=rules.STATUS_LABELS[target])
@@ -138,9 +140,12 @@ def limits_for(site_id, kind, category, urgency, complexity) -> rules.TimeLimits
 
 def _set_deadlines(order, pauses=()):
     """Work out the order's deadlines from its frozen limits, standing still during pauses."""
-    order.response_due_at = rules.due_at(order.logged_at, rules.Limit(order.response_amount, order.response_unit), pauses)
-    order.resolve_due_at = rules.due_at(order.logged_at, rules.Limit(order.target_amount, order.target_unit), pauses)
-    order.hard_due_at = rules.due_at(order.logged_at, rules.Limit(order.hard_amount, order.hard_unit), pauses)
+    days = queries.calendar_overrides()
+    order.response_due_at = rules.due_at(order.logged_at, rules.Limit(order.response_amount, order.response_unit),
+                                         pauses, days)
+    order.resolve_due_at = rules.due_at(order.logged_at, rules.Limit(order.target_amount, order.target_unit),
+                                        pauses, days)
+    order.hard_due_at = rules.due_at(order.logged_at, rules.Limit(order.hard_amount, order.hard_unit), pauses, days)
 
 
 def log_order(site, *, kind, channel, category, description, report: Report, urgency=NORMAL, complexity=ORDINARY,
@@ -321,7 +326,7 @@ def start_work(order, *, actor, now):
     _require(actor, WORKORDERS_LOG, WORKORDERS_WORK)
     order = _locked(order)
     _check_worker(order, actor)
-    _move(order, IN_PROGRESS, "start", actor=actor, now=now)
+    _move(order, IN_PROGRESS, "start", actor=actor, now=now, sources=(DISPATCHED,))
     order.started_at = order.started_at or now
 
 
@@ -345,7 +350,7 @@ def resume(order, *, actor, now):
     _require(actor, WORKORDERS_LOG, WORKORDERS_WORK)
     order = _locked(order)
     _check_worker(order, actor)
-    _move(order, IN_PROGRESS, "resume", actor=actor, now=now)
+    _move(order, IN_PROGRESS, "resume", actor=actor, now=now, sources=(ON_HOLD,))
     pause = db.session.scalar(sa.select(WorkOrderPause).where(WorkOrderPause.order_id == order.id,
                                                                WorkOrderPause.ended_at.is_(None)))
     if pause is not None:
@@ -386,7 +391,8 @@ def _finish(order, note, action, *, actor, now):
     if order.quote is not None and order.charge_id is None:
         _charge_paid_service(order, actor=actor, now=now)
     policy, within = queries.callback_policy(order.site_id, order.kind)
-    order.callback_due_at = rules.callback_due(now, within) if policy == CALLBACK_REQUIRED else None
+    order.callback_due_at = (rules.callback_due(now, within, queries.calendar_overrides())
+                             if policy == CALLBACK_REQUIRED else None)
     if policy == CALLBACK_NONE:
         _move(order, CLOSED, "close", actor=actor, now=now, note=_("No callback needed for this kind."))
         order.closed_at = now
@@ -609,8 +615,7 @@ def save_time_limit(site, *, kind, category="", urgency="", complexity="", respo
         if problem:
             raise ValidationFailed(problem, field=f"{name}_amount")
         limits.append(rules.Limit(amount, unit))
-    probe = clock.now()
-    if rules.due_at(probe, limits[2]) < rules.due_at(probe, limits[1]):
+    if limits[2].nominal() < limits[1].nominal():
         raise ValidationFailed(_l("The limit never to pass cannot be shorter than the promised time."),
                                field="hard_amount")
     _copy_default_limits(site)
@@ -639,6 +644,37 @@ def delete_time_limit(row, *, actor, now):
     if not (row.category or row.urgency or row.complexity):
         raise ValidationFailed(_l("The time limit of a whole kind can be changed but not removed."), field="kind")
     record("time_limit.delete", actor=actor, now=now, obj=row, summary=f"{row.kind} {row.category} {row.urgency}")
+    db.session.delete(row)
+    db.session.flush()
+
+
+def set_calendar_day(day, *, working, name="", actor, now) -> CalendarDay:
+    """Enter a public holiday (working False) or a make-up workday (working True) of a year the
+    calendar package does not know yet, as the State Council announced it. Deadlines of orders
+    logged from now on count it; orders already logged keep theirs. Raises ValidationFailed (a day
+    the package knows already, a name too long). Audited as calendar_day.set."""
+    _require(actor, WORKORDERS_SETTINGS)
+    if rules.official_calendar_knows(day):
+        raise ValidationFailed(_l("The official calendar already covers %(day)s."), field="day",
+                               day=day.isoformat())
+    name = _text(name, 60, "name", _l("Name the holiday or make-up workday."), required=True)
+    row = db.session.get(CalendarDay, day)
+    before = None if row is None else {"working": row.working, "name": row.name}
+    if row is None:
+        row = CalendarDay(day=day)
+        db.session.add(row)
+    row.working, row.name, row.set_at, row.set_by_id = bool(working), name, now, actor.id
+    db.session.flush()
+    record("calendar_day.set", actor=actor, now=now, object_type="calendar_day", object_id=day.isoformat(),
+           summary=f"{day.isoformat()} {name}", before=before, after={"working": bool(working), "name": name})
+    return row
+
+
+def remove_calendar_day(row, *, actor, now):
+    """Remove an entered day. Audited as calendar_day.remove."""
+    _require(actor, WORKORDERS_SETTINGS)
+    record("calendar_day.remove", actor=actor, now=now, object_type="calendar_day", object_id=row.day.isoformat(),
+           summary=f"{row.day.isoformat()} {row.name}", before={"working": row.working, "name": row.name})
     db.session.delete(row)
     db.session.flush()
 

@@ -250,6 +250,15 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_entry_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_entry_object', ['object_type', 'object_id'], unique=False)
 
+    op.create_table('calendar_day',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('working', sa.Boolean(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('set_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('set_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['set_by_id'], ['user.id'], name=op.f('fk_calendar_day_set_by_id_user')),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_calendar_day'))
+    )
     op.create_table('contact',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
@@ -1110,6 +1119,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_contact_customer_id'))
 
     op.drop_table('contact')
+    op.drop_table('calendar_day')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entry_object')
         batch_op.drop_index(batch_op.f('ix_audit_entry_at'))

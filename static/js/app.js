@@ -15,3 +15,8 @@ document.addEventListener("submit", function (event) {
     }, 1500);
   }
 });
+
+// a button that prints the page it is on (a handover sheet)
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print-page]")) { window.print(); }
+});
