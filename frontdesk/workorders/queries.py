@@ -5,11 +5,17 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from ..auth.models import User, UserRole
+from ..auth.permissions import TECHNICIAN, WORKORDERS_LOG
+from ..billing.rules import normalise_unit_number
+from ..core import clock
+from ..estate import rules as estate_rules
+from ..estate.models import Contact, Customer, Occupancy, Unit
 from ..extensions import db
 from . import rules
 from .models import (
     CALLBACK_NONE, ON_HOLD, OPEN_STATUSES, UNFINISHED_STATUSES, CalendarDay, CallbackPolicy, ChaseNotice, Department,
-    Handover, TimeLimit, WorkOrder, WorkOrderPause,
+    Handover, TimeLimit, WorkOrder, WorkOrderPause, WorkOrderReport,
 )
 
 # a report of the same category at the same unit or building within this many days may be the same problem
@@ -177,8 +183,6 @@ def find_reporters(site_id, q, today, limit=REPORTER_LIMIT) -> list[dict]:
     """Who may be calling, from part of a name, a phone number or a unit number: customers of the
     site and contacts of customer companies, one suggestion per unit they hold today (a customer
     holding none is suggested without a unit)."""
-    from ..estate import rules as estate_rules
-    from ..estate.models import Contact, Customer, Occupancy, Unit
 
     text = (q or "").strip()[:100]
     if not text:
@@ -227,11 +231,8 @@ def find_reporters(site_id, q, today, limit=REPORTER_LIMIT) -> list[dict]:
 
 def unit_by_number(site_id, text):
     """The site's unit typed as "A-1203", "a1203" or "Ａ－１２０３", or None."""
-    from ..billing.rules import normalise_unit_number
-    from ..estate.models import Unit
-    from ..estate.rules import halfwidth
 
-    wanted = normalise_unit_number(halfwidth(text or "")[:30])
+    wanted = normalise_unit_number(estate_rules.halfwidth(text or "")[:30])
     if not wanted:
         return None
     folded = sa.func.upper(sa.func.replace(sa.func.replace(Unit.number, "-", ""), " ", ""))
@@ -242,7 +243,6 @@ def orders_page(site_id, *, statuses=(), kind="", category="", q="", start_on=No
                 per_page=50):
     """The site's orders, newest first, narrowed by status, kind, category, the days logged and a
     text found in the number, the reporter's name or phone, or the place."""
-    from ..core import clock
 
     query = sa.select(WorkOrder).where(WorkOrder.site_id == site_id)
     if statuses:
@@ -266,7 +266,6 @@ def orders_page(site_id, *, statuses=(), kind="", category="", q="", start_on=No
 
 def reports_of(order_id) -> list:
     """The further reports linked to an order, in the order they came."""
-    from .models import WorkOrderReport
 
     return db.session.scalars(sa.select(WorkOrderReport).where(WorkOrderReport.order_id == order_id)
                               .order_by(WorkOrderReport.id)).all()
@@ -284,8 +283,6 @@ def latest_chases(order_ids) -> dict:
 
 def technicians(site_id) -> list:
     """Active users with the technician role at the site (or at no site in particular)."""
-    from ..auth.models import User, UserRole
-    from ..auth.permissions import TECHNICIAN
 
     return db.session.scalars(
         sa.select(User).join(UserRole, UserRole.user_id == User.id)
@@ -317,8 +314,6 @@ def chase_notices(site_id, limit=100) -> list[ChaseNotice]:
 
 def handover_colleagues(site_id, exclude_id) -> list:
     """Who can take over the shift: active users of the site (or of none) who log work orders."""
-    from ..auth.models import User
-    from ..auth.permissions import WORKORDERS_LOG
 
     users = db.session.scalars(sa.select(User).where(
         User.active.is_(True), User.id != exclude_id, sa.or_(User.site_id == site_id, User.site_id.is_(None)))

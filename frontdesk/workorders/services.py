@@ -17,7 +17,8 @@ from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 
 from ..audit.services import record
 from ..auth.permissions import TECHNICIAN, WORKORDERS_CHASE, WORKORDERS_LOG, WORKORDERS_SETTINGS, WORKORDERS_WORK
-from ..billing.models import ONE_OFF, FeeItem
+from ..auth.models import User
+from ..billing.models import ONE_OFF, Charge, FeeItem
 from ..billing.services import add_one_off_charge
 from ..core import clock, notify
 from ..core.errors import InvalidTransition, NotAllowed, ValidationFailed
@@ -25,6 +26,7 @@ from ..core.money import AmountError, format_amount, parse_amount
 from ..core.numbering import next_number
 from ..core.uploads import check_photo
 from ..estate import rules as estate_rules
+from ..estate.models import Building, Customer, Unit
 from ..extensions import db
 from . import queries, rules
 from .models import (
@@ -101,7 +103,6 @@ def _text(value, limit, field_name, message, *, required=False):
 
 def _place(site, report: Report):
     """(unit, building, place text) of a report, checked against the site."""
-    from ..estate.models import Building, Unit
 
     note = _text(report.place_note, 60, "place_note", "")
     unit = db.session.get(Unit, report.unit_id) if report.unit_id else None
@@ -118,7 +119,6 @@ def _place(site, report: Report):
 
 
 def _reporter(site, report: Report):
-    from ..estate.models import Customer
 
     name = _text(report.reporter_name, 60, "reporter_name", _l("Who reported it? Give a name."), required=True)
     phone = estate_rules.normalise_phone(report.reporter_phone, field="reporter_phone")
@@ -294,7 +294,6 @@ def dispatch(order, *, department_id, assignee_id=None, note="", actor, now):
     """Send the order to a department, and to one of its technicians if named. Also used to send it
     elsewhere later, or back after an unresolved callback (reopen). Raises ValidationFailed (no
     department, a technician of another site) or InvalidTransition. Audited as workorder.dispatch."""
-    from ..auth.models import User
 
     _require(actor, WORKORDERS_LOG)
     order = _locked(order)
@@ -399,8 +398,6 @@ def _finish(order, note, action, *, actor, now):
 
 
 def _charge_paid_service(order, *, actor, now):
-    from ..billing.models import Charge
-    from ..estate.models import Unit
 
     key = f"workorder:{order.id}"
     existing = db.session.scalar(sa.select(Charge).where(Charge.dedupe_key == key))
@@ -553,7 +550,6 @@ def hand_over(site, *, incoming, note, actor, now) -> Handover:
     """The outgoing clerk (`actor`) hands the shift to `incoming`: every unfinished order of the site
     (open, or completed and waiting for its callback) is listed and frozen, with both names and the
     note. Raises ValidationFailed (no incoming clerk, the same person). Audited as handover.create."""
-    from ..auth.models import User
 
     _require(actor, WORKORDERS_LOG)
     other = db.session.get(User, incoming) if isinstance(incoming, int) else incoming

@@ -17,7 +17,7 @@ from ..core.uploads import MAX_PHOTO_BYTES
 from ..estate.models import Customer
 from ..estate.queries import building_choices
 from ..extensions import db
-from . import bp, queries, rules, services
+from . import bp, pdf, queries, rules, services
 from .forms import (
     CalendarDayForm, CallbackForm, CallbackPolicyForm, CancelForm, ChaseForm, DepartmentForm, DispatchForm, HandoverForm,
     HoldForm, LogForm, NoteForm, OrderButtonForm, OrderFilterForm, PhotoForm, QuoteForm, TimeLimitForm,
@@ -497,7 +497,6 @@ def chase_notices():
 @permission_required(WORKORDERS_CHASE, WORKORDERS_VIEW)
 def chase_notice_pdf(notice_id):
     """The notice as it was issued (the PDF is drawn from its snapshot alone)."""
-    from . import pdf
 
     notice = site_record_or_404(ChaseNotice, notice_id, _desk_site())
     return pdf_response(pdf.render_chase_notice(notice.snapshot), notice.number)
@@ -507,7 +506,6 @@ def chase_notice_pdf(notice_id):
 @permission_required(WORKORDERS_CHASE, WORKORDERS_VIEW)
 def chase_notice_reprint(notice_id):
     """A further paper copy, marked 补打 and counted."""
-    from . import pdf
 
     notice = site_record_or_404(ChaseNotice, notice_id, _desk_site())
     _checked(ChaseForm())
