@@ -3,6 +3,8 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from itertools import count
 
+from flask_babel import force_locale
+
 from frontdesk.auth import services as auth_services
 from frontdesk.auth.models import User, UserRole
 from frontdesk.estate.models import Building, Customer, Occupancy, Site, Unit
@@ -69,3 +71,9 @@ def make_customer(site, name=None, kind="person", phone=None, credit_code=None, 
         db.session.add(Occupancy(unit=unit, customer=c, role=role, start_on=start_on, billed=True))
         db.session.flush()
     return c
+
+
+def english(error):
+    """An error (or any lazy message) as the English interface shows it."""
+    with force_locale("en"):
+        return str(error)

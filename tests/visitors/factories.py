@@ -2,7 +2,6 @@
 and clerks acting at the same moment."""
 import threading
 
-from flask_babel import force_locale
 from datetime import date
 
 from frontdesk.estate.models import Contact
@@ -83,9 +82,3 @@ def run_together(app, work):
     for t in threads:
         t.join(timeout=60)
     return results
-
-
-def english(error):
-    """The error as the English interface shows it."""
-    with force_locale("en"):
-        return str(error)
