@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import chinese_calendar
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext
 from lunardate import LunarDate
 
 from ..core.clock import BUSINESS_TZ
@@ -16,14 +16,16 @@ from .models import (CALLBACK_NONE, CALLBACK_OPTIONAL, CALLBACK_REQUIRED, CALLED
 
 KIND_LABELS = {REPAIR: _l("Repair"), COMPLAINT: _l("Complaint"), ENQUIRY: _l("Enquiry"),
                SUGGESTION: _l("Suggestion"), PRAISE: _l("Praise")}
-CHANNEL_LABELS = {"phone": _l("Phone"), "walk_in": _l("Walk-in"), "on_site": _l("On site"), "email": _l("Email")}
+CHANNEL_LABELS = {"phone": _l("Phone"), "walk_in": _l("Walk-in"), "on_site": lazy_pgettext("channel", "On site"),
+                  "email": _l("Email")}
 CATEGORY_LABELS = {"plumbing": _l("Plumbing"), "electrical": _l("Electrical"), "hvac": _l("Heating / air-conditioning"),
                    "lift": _l("Lift"), "doors_locks": _l("Doors and locks"), "cleaning": _l("Cleaning"),
                    "security": _l("Security"), "noise": _l("Noise"), "billing": _l("Billing"), "other": _l("Other")}
 URGENCY_LABELS = {EMERGENCY: _l("Emergency"), NORMAL: _l("Normal")}
 COMPLEXITY_LABELS = {SIMPLE: _l("Simple"), ORDINARY: _l("Ordinary"), COMPLEX: _l("Complex")}
 STATUS_LABELS = {NEW: _l("New"), DISPATCHED: _l("Dispatched"), IN_PROGRESS: _l("In progress"), ON_HOLD: _l("On hold"),
-                 COMPLETED: _l("Completed"), CALLED_BACK: _l("Called back"), CLOSED: _l("Closed"),
+                 COMPLETED: _l("Completed"), CALLED_BACK: _l("Called back"),
+                 CLOSED: lazy_pgettext("work order", "Closed"),
                  CANCELLED: _l("Cancelled")}
 HOLD_REASON_LABELS = {WAITING_CUSTOMER: _l("Waiting for the customer"), WAITING_PARTS: _l("Waiting for parts")}
 UNIT_LABELS = {MINUTES: _l("minutes"), HOURS: _l("hours"), WORKING_DAYS: _l("working days")}
@@ -33,7 +35,7 @@ EVENT_LABELS = {"log": _l("Logged"), "link": _l("Reported again"), "quote": _l("
                 "dispatch": _l("Dispatched"), "reopen": _l("Reopened"), "start": _l("Work started"),
                 "hold": _l("Put on hold"), "resume": _l("Resumed"), "reply": _l("Replied to the customer"),
                 "complete": _l("Completed"), "answer": _l("Answered on the call"), "callback": _l("Called back"),
-                "close": _l("Closed"), "cancel": _l("Cancelled"), "chase": _l("Chase notice"),
+                "close": lazy_pgettext("work order", "Closed"), "cancel": _l("Cancelled"), "chase": _l("Chase notice"),
                 "escalate": _l("Escalated to the supervisor")}
 
 # --- the workflow ----------------------------------------------------------------------------------
