@@ -20,3 +20,23 @@ document.addEventListener("submit", function (event) {
 document.addEventListener("click", function (event) {
   if (event.target.closest && event.target.closest("[data-print-page]")) { window.print(); }
 });
+
+// shared by the desk pages' own scripts (loaded after this one)
+window.frontdesk = {
+  // call `fn` once the typing has paused for `ms`
+  debounce: function (fn, ms) {
+    var timer;
+    return function () {
+      var args = arguments, self = this;
+      clearTimeout(timer);
+      timer = setTimeout(function () { fn.apply(self, args); }, ms);
+    };
+  },
+  // GET JSON and hand it to `done`; a failure only loses the hint, the desk keeps working
+  getJSON: function (url, done) {
+    fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) { if (data !== null) { done(data); } })
+      .catch(function () {});
+  }
+};

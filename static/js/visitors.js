@@ -3,21 +3,7 @@
 (function () {
   "use strict";
 
-  function debounce(fn, ms) {
-    var timer;
-    return function () {
-      var args = arguments, self = this;
-      clearTimeout(timer);
-      timer = setTimeout(function () { fn.apply(self, args); }, ms);
-    };
-  }
-
-  function getJSON(url, done) {
-    fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data !== null) { done(data); } })
-      .catch(function () { /* the desk keeps working without the hint */ });
-  }
+  var debounce = window.frontdesk.debounce, getJSON = window.frontdesk.getJSON;
 
   // --- host suggestions ---------------------------------------------------------------------
   function hostField(box) {
