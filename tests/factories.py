@@ -1,4 +1,5 @@
 """Small factories for test data. Each commits nothing: tests commit when they need to."""
+import threading
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from itertools import count
@@ -77,3 +78,35 @@ def english(error):
     """An error (or any lazy message) as the English interface shows it."""
     with force_locale("en"):
         return str(error)
+
+
+THREADS = 8
+
+
+def run_together(app, work, threads=THREADS):
+    """Run work(i, db) in `threads` threads released at the same moment, each with its own app
+    context and session; commit what succeeds and roll back what is refused, as a page does.
+    Returns what each returned or raised (a refusal is a result; anything else fails the asserts)."""
+    from frontdesk.extensions import db
+
+    barrier = threading.Barrier(threads)
+    results = [None] * threads
+
+    def run(i):
+        with app.app_context():
+            barrier.wait()
+            try:
+                results[i] = work(i, db)
+                db.session.commit()
+            except Exception as e:  # noqa: BLE001
+                db.session.rollback()
+                results[i] = e
+            finally:
+                db.session.remove()
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join(timeout=60)
+    return results

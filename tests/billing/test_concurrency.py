@@ -1,5 +1,4 @@
 """Eight counters at once, each thread with its own app context, session and committed data."""
-import threading
 from decimal import Decimal
 from uuid import uuid4
 
@@ -11,35 +10,7 @@ from frontdesk.billing.models import Charge, Payment, Receipt
 from frontdesk.core.errors import DomainError
 from frontdesk.estate.models import Customer, Site
 from tests.billing.factories import make_charge, make_desk
-from tests.factories import NOW, make_customer, make_unit, make_user
-
-THREADS = 8
-
-
-def run_together(app, work):
-    """Run work(i) in THREADS threads released at the same moment; return what each returned or raised."""
-    barrier = threading.Barrier(THREADS)
-    results = [None] * THREADS
-
-    def run(i):
-        with app.app_context():
-            from frontdesk.extensions import db
-
-            barrier.wait()
-            try:
-                results[i] = work(i, db)
-                db.session.commit()
-            except DomainError as e:
-                db.session.rollback()
-                results[i] = e
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
-
+from tests.factories import NOW, THREADS, make_customer, make_unit, make_user, run_together
 
 def pay_in_thread(db, site_id, customer_id, charge_id, cashier_id):
     payment = services.take_payment(

@@ -1,6 +1,5 @@
 """Visitor test data: a park with a tenant company, its contact, a resident, passes and a clerk;
 and clerks acting at the same moment."""
-import threading
 
 from datetime import date
 
@@ -55,30 +54,3 @@ def register(desk, *, ref=None, now=NOW, pass_id=None, **overrides):
     site = desk["site"]
     return services.register_visit(site, details(**overrides), host(site, ref or f"contact:{desk['contact'].id}"),
                                    actor=desk["clerk"], now=now, pass_id=pass_id, base_url="http://desk.test/")
-
-
-THREADS = 8
-
-
-def run_together(app, work):
-    """Run work(i, db) in THREADS threads released at the same moment, each with its own app context
-    and session; commit what succeeds, roll back what is refused, as the desk page does."""
-    barrier = threading.Barrier(THREADS)
-    results = [None] * THREADS
-
-    def run(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results[i] = work(i, db)
-                db.session.commit()
-            except Exception as e:  # noqa: BLE001 - refusals are results; anything else fails the asserts
-                db.session.rollback()
-                results[i] = e
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results

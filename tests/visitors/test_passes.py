@@ -12,8 +12,8 @@ from frontdesk.core.numbering import Counter
 from frontdesk.estate.models import Site
 from frontdesk.visitors import queries, rules, services
 from frontdesk.visitors.models import PassCount, Visit, VisitorPass
-from tests.factories import NOW, english, make_site, make_user
-from tests.visitors.factories import THREADS, details, register, run_together
+from tests.factories import NOW, THREADS, english, make_site, make_user, run_together
+from tests.visitors.factories import details, register
 
 TODAY = date(2026, 3, 31)
 

@@ -13,8 +13,8 @@ from frontdesk.core.numbering import Counter
 from frontdesk.estate.models import Occupancy, Site
 from frontdesk.visitors import queries, services
 from frontdesk.visitors.models import Visit, Visitor, VisitorPass
-from tests.factories import NOW, english, make_site, make_user
-from tests.visitors.factories import THREADS, details, host, register, run_together
+from tests.factories import NOW, THREADS, english, make_site, make_user, run_together
+from tests.visitors.factories import details, host, register
 
 GOOD_ID = "11010519491231002X"
 OTHER_ID = "440304199001011233"

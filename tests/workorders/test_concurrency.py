@@ -1,47 +1,17 @@
 """Clerks and technicians acting on work orders at the same moment, each thread with its own app
 context and session against the real database: numbers stay gapless, a paid service is billed once,
 no repeated report is lost."""
-import threading
 
 import sqlalchemy as sa
 
 from frontdesk.auth.models import User
 from frontdesk.billing.models import Charge
-from frontdesk.core.errors import DomainError, InvalidTransition
+from frontdesk.core.errors import InvalidTransition
 from frontdesk.estate.models import Site
 from frontdesk.workorders import services
 from frontdesk.workorders.models import COMPLETED, WorkOrder, WorkOrderEvent, WorkOrderReport
-from tests.factories import NOW, make_user
+from tests.factories import NOW, make_user, run_together
 from tests.workorders.conftest import dispatch, log
-
-
-def run_together(app, work, threads):
-    """Run work(i, db) in `threads` threads released at the same moment, each with its own app
-    context and session; commit what succeeds, roll back what is refused, as a page does. Returns
-    what each returned or raised."""
-    barrier = threading.Barrier(threads)
-    results = [None] * threads
-
-    def run(i):
-        with app.app_context():
-            from frontdesk.extensions import db
-
-            barrier.wait()
-            try:
-                results[i] = work(i, db)
-                db.session.commit()
-            except DomainError as e:
-                db.session.rollback()
-                results[i] = e
-            finally:
-                db.session.remove()
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join(timeout=60)
-    return results
 
 
 def test_eight_clerks_logging_at_once_get_gapless_numbers(app, db, desk):
