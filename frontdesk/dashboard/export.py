@@ -36,13 +36,14 @@ def arrears_workbook(site, arrears, collection) -> bytes:
     ws = sheet(_("By building"), _("%(site)s: arrears by building as of %(day)s", site=site.name, day=as_of),
                [_("Building"), *ageing_header], [18] + [14] * 7)
     for line in arrears.by_building:
-        ws.append([line.name, *_ageing_cells(ws, line.ageing, arrears.with_late_fees)])
+        ws.append([_text_cell(ws, line.name), *_ageing_cells(ws, line.ageing, arrears.with_late_fees)])
     ws.append([_cell(ws, _("Total"), font=bold), *_ageing_cells(ws, arrears.total, arrears.with_late_fees, bold)])
 
     ws = sheet(_("By customer"), _("%(site)s: arrears by customer as of %(day)s", site=site.name, day=as_of),
                [_("Customer"), _("Units"), *ageing_header], [24, 18] + [14] * 7)
     for line in arrears.by_customer:
-        ws.append([line.name, ", ".join(line.units), *_ageing_cells(ws, line.ageing, arrears.with_late_fees)])
+        ws.append([_text_cell(ws, line.name), _text_cell(ws, ", ".join(line.units)),
+                   *_ageing_cells(ws, line.ageing, arrears.with_late_fees)])
     ws.append([_cell(ws, _("Total"), font=bold), "",
                *_ageing_cells(ws, arrears.total, arrears.with_late_fees, bold)])
 
@@ -56,12 +57,12 @@ def arrears_workbook(site, arrears, collection) -> bytes:
     ws.append([_cell(ws, _("Building"), font=bold), _cell(ws, _("Due"), font=bold),
                _cell(ws, _("Collected"), font=bold), _cell(ws, _("Collection rate in percent"), font=bold)])
     for building, cell in collection.by_building:
-        ws.append([building.name, *_collection_cells(ws, cell)])
+        ws.append([_text_cell(ws, building.name), *_collection_cells(ws, cell)])
     ws.append([])
     ws.append([_cell(ws, _("Collection rate in percent by building and billing period"), font=bold)])
     ws.append([_cell(ws, _("Building"), font=bold), *(_cell(ws, p, font=bold) for p in collection.periods)])
     for building, _total in collection.by_building:
-        row = [building.name]
+        row = [_text_cell(ws, building.name)]
         for period in collection.periods:
             cell = collection.cells.get((building.id, period))
             row.append(_cell(ws, cell.rate, PERCENT) if cell is not None and cell.rate is not None else "")

@@ -96,3 +96,14 @@ def test_the_export_has_the_same_figures_as_the_page(db, client, as_user):
         ("2026-01", D("200"), D("0")), ("2026-02", D("50"), D("40")), ("2026-03", D("300"), D("40")),
         ("Total", D("550"), D("25.45"))]
     assert "voided receipt counts as never paid" in definitions["A1"].value
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_export(db, client, as_user):
+    books = make_books(db)
+    books.desk.customer.name = '=HYPERLINK("http://x","张三")'
+    db.session.commit()
+    as_user(books.desk.supervisor)
+    response = client.get(URL + ".xlsx", query_string={"as_of": "2026-03-31", "first": "2026-01", "last": "2026-03"})
+    by_customer = load_workbook(io.BytesIO(response.data)).worksheets[1]
+    cells = [row[0] for row in by_customer.iter_rows(min_row=3) if str(row[0].value).startswith("=")]
+    assert [(c.value, c.data_type) for c in cells] == [('=HYPERLINK("http://x","张三")', "s")]
