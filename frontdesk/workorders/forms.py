@@ -1,17 +1,22 @@
 """Forms of work orders: shape only (required, length, range, choices); the services check the rules."""
 
-# --- the desk: logging, the order page and its actions ---------------------------------------------
-from flask_babel import lazy_gettext as _l  # noqa: E402
-from wtforms import (  # noqa: E402
+from flask_babel import lazy_gettext as _l
+from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, MultipleFileField, RadioField, SelectField, StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError  # noqa: E402
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..core.forms import DeskForm  # noqa: E402
-from ..core.http import MAX_ID  # noqa: E402
-from . import rules as _rules  # noqa: E402
-from .models import CATEGORIES, CHANNELS, COMPLEXITIES, ENQUIRY, HOLD_REASONS, KINDS, ORDINARY, STATUSES  # noqa: E402
+from ..core.forms import DeskForm
+from ..core.http import MAX_ID
+from .models import (
+    CALLBACK_POLICIES, CATEGORIES, CHANNELS, COMPLEXITIES, ENQUIRY, HOLD_REASONS, KINDS, LIMIT_UNITS, ORDINARY,
+    STATUSES, URGENCIES,
+)
+from .rules import (
+    CALLBACK_LABELS, CATEGORY_LABELS, CHANNEL_LABELS, COMPLEXITY_LABELS, HOLD_REASON_LABELS, KIND_LABELS,
+    STATUS_LABELS, UNIT_LABELS, URGENCY_LABELS,
+)
 
 
 def database_id(value) -> int:
@@ -30,9 +35,9 @@ class LogForm(DeskForm):
     """The desk's one screen for a call or a walk-in. `link_to` is the button "link this call to
     GD…" under a possible duplicate: the same form, added to that order instead."""
 
-    kind = RadioField(_l("Kind"), choices=_labelled(KINDS, _rules.KIND_LABELS), default="repair",
+    kind = RadioField(_l("Kind"), choices=_labelled(KINDS, KIND_LABELS), default="repair",
                       validators=[InputRequired(message=_l("Choose what kind of call this is."))])
-    channel = SelectField(_l("Came in by"), choices=_labelled(CHANNELS, _rules.CHANNEL_LABELS), default="phone")
+    channel = SelectField(_l("Came in by"), choices=_labelled(CHANNELS, CHANNEL_LABELS), default="phone")
     caller = StringField(_l("Find the caller (name, phone or unit)"), validators=[Optional(), Length(max=100)])
     customer_id = HiddenField(validators=[Optional(), Length(max=10)])
     reporter_name = StringField(_l("Caller's name"), validators=[Optional(), Length(max=60)])
@@ -41,10 +46,10 @@ class LogForm(DeskForm):
     building_id = SelectField(_l("or a common area of building"), coerce=database_id, validate_choice=False,
                               default=0)
     place_note = StringField(_l("Where exactly"), validators=[Optional(), Length(max=60)])
-    category = SelectField(_l("Category"), choices=_labelled(CATEGORIES, _rules.CATEGORY_LABELS), default="plumbing")
+    category = SelectField(_l("Category"), choices=_labelled(CATEGORIES, CATEGORY_LABELS), default="plumbing")
     emergency = BooleanField(_l("Emergency: a leak, no power, someone trapped"))
     complexity = SelectField(_l("How complex is the complaint"),
-                             choices=_labelled(COMPLEXITIES, _rules.COMPLEXITY_LABELS), default=ORDINARY)
+                             choices=_labelled(COMPLEXITIES, COMPLEXITY_LABELS), default=ORDINARY)
     description = TextAreaField(_l("What the caller says"), validators=[Optional(), Length(max=1000)],
                                 render_kw={"rows": 3})
     photos = MultipleFileField(_l("Photos (JPEG or PNG, up to 5 MB each)"))
@@ -80,7 +85,7 @@ class DispatchForm(DeskForm):
 
 
 class HoldForm(DeskForm):
-    reason = SelectField(_l("Waiting for"), choices=_labelled(HOLD_REASONS, _rules.HOLD_REASON_LABELS))
+    reason = SelectField(_l("Waiting for"), choices=_labelled(HOLD_REASONS, HOLD_REASON_LABELS))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
@@ -117,38 +122,16 @@ class OrderFilterForm(DeskForm):
         csrf = False  # a GET filter
 
     status = SelectField(_l("Status"), choices=[("", _l("Any")), ("open", _l("Open"))]
-                         + _labelled(STATUSES, _rules.STATUS_LABELS), default="")
-    kind = SelectField(_l("Kind"), choices=[("", _l("Any"))] + _labelled(KINDS, _rules.KIND_LABELS), default="")
-    category = SelectField(_l("Category"), choices=[("", _l("Any"))] + _labelled(CATEGORIES, _rules.CATEGORY_LABELS),
+                         + _labelled(STATUSES, STATUS_LABELS), default="")
+    kind = SelectField(_l("Kind"), choices=[("", _l("Any"))] + _labelled(KINDS, KIND_LABELS), default="")
+    category = SelectField(_l("Category"), choices=[("", _l("Any"))] + _labelled(CATEGORIES, CATEGORY_LABELS),
                            default="")
     q = StringField(_l("Number, caller or place"), validators=[Optional(), Length(max=100)])
     start_on = DateField(_l("Logged from"), validators=[Optional()])
     end_on = DateField(_l("to"), validators=[Optional()])
 
 
-# --- shift handover, settings ---------------------------------------------------------------------
-# the imports of this part stay with it, so the two parts of the file can be changed apart
-from flask_babel import lazy_gettext as _l  # noqa: E402
-from wtforms import (  # noqa: E402
-    BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
-)
-from wtforms.validators import DataRequired, InputRequired, Length, Optional  # noqa: E402
-
-from ..core.forms import DeskForm  # noqa: E402
-from ..core.http import MAX_ID  # noqa: E402
-from .models import CALLBACK_POLICIES, CATEGORIES, COMPLEXITIES, KINDS, LIMIT_UNITS, URGENCIES  # noqa: E402
-from .rules import (  # noqa: E402
-    CALLBACK_LABELS, CATEGORY_LABELS, COMPLEXITY_LABELS, KIND_LABELS, UNIT_LABELS, URGENCY_LABELS,
-)
-
-
-def _chosen_id(value) -> int:
-    """A chosen id the database can hold (0 for none); anything else is not a choice."""
-    number = int(value)
-    if not 0 <= number <= MAX_ID:
-        raise ValueError("not an id")
-    return number
-
+# --- chase notices, shift handover, settings ------------------------------------------------------
 
 class ChaseForm(DeskForm):
     """A chase button (one order, or the whole overdue list): the CSRF token and where to go back to."""
@@ -157,7 +140,7 @@ class ChaseForm(DeskForm):
 
 
 class HandoverForm(DeskForm):
-    incoming_id = SelectField(_l("Clerk taking over"), coerce=_chosen_id, validate_choice=False, default=0)
+    incoming_id = SelectField(_l("Clerk taking over"), coerce=database_id, validate_choice=False, default=0)
     note = TextAreaField(_l("Note for the next shift"), validators=[Optional(), Length(max=1000)])
 
 

@@ -28,7 +28,6 @@ from .models import (
     CalendarDay, ChaseNotice, Department, Handover, TimeLimit, WorkOrder, WorkOrderPhoto,
 )
 
-# --- the desk: logging, the order page and its actions, lists, the technician's page --------------
 INVALID = 422  # a form sent back with its errors
 DESK_PAGE_SIZE = 50
 # the action forms of the order page, each under its own prefix so their fields never share a name
@@ -437,8 +436,6 @@ def mine():
                            now=clock.now(), hold=HoldForm(prefix="hold"), complete=NoteForm(prefix="complete"),
                            button=OrderButtonForm(prefix="button"))
 
-
-# --- chase notices, shift handover, phone help, settings -----------------------------------------
 
 def _checked(form):
     """A button form (CSRF only): a request without a valid token is refused outright."""
