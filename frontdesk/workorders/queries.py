@@ -170,13 +170,14 @@ def handovers(site_id, limit=30) -> list[Handover]:
 
 def possible_duplicates(site_id, category, now, *, building_id, unit_id=None, limit=5) -> list[WorkOrder]:
     """Open orders of the same category logged within DUPLICATE_DAYS at the same unit, or in a
-    common area of the same building (for a report about a common area: anywhere in the building).
-    The clerk may link the call to one of them instead of logging it twice."""
+    common area of the same building (for a report about a common area, or a category that concerns
+    the whole building such as the lift: anywhere in the building). The clerk may link the call to
+    one of them instead of logging it twice."""
     if not building_id:
         return []
     where = [WorkOrder.site_id == site_id, WorkOrder.category == category, WorkOrder.building_id == building_id,
              WorkOrder.logged_at >= now - timedelta(days=DUPLICATE_DAYS), WorkOrder.status.in_(OPEN_STATUSES)]
-    if unit_id:
+    if unit_id and category not in rules.BUILDING_WIDE_CATEGORIES:
         where.append(sa.or_(WorkOrder.unit_id == unit_id, WorkOrder.unit_id.is_(None)))
     return db.session.scalars(sa.select(WorkOrder).where(*where).order_by(WorkOrder.logged_at.desc())
                               .limit(limit)).all()

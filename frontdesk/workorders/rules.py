@@ -207,6 +207,10 @@ def due_at(start: datetime, limit: Limit, pauses=(), overrides=None) -> datetime
     raise ValueError("time limit too long")
 
 
+# problems of the whole building, whichever unit the caller rings from: a broken lift is one problem
+BUILDING_WIDE_CATEGORIES = frozenset({"lift", "cleaning", "security"})
+
+
 def priority(urgency: str, reporters: int) -> int:
     """Emergencies first; each further customer reporting the same problem raises it by one."""
     return (10 if urgency == EMERGENCY else 0) + max(reporters - 1, 0)

@@ -1,7 +1,6 @@
 """Chase notices (催办通知单): issued only for overdue dispatched orders, numbered gapless per site
 and year, not repeated while pending, escalation once after the notice runs out; the frozen PDF
 and its reprint; the pages and the `frontdesk workorders chase` command."""
-import shutil
 import subprocess
 from datetime import timedelta
 from io import BytesIO
@@ -154,7 +153,6 @@ def test_the_pdf_says_what_the_notice_said_when_issued(desk):
     assert "补打" in reprint and "工程部" in reprint and "工程维修部" not in reprint
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
 def test_the_pdf_renders_as_an_a4_page(desk, tmp_path):
     notice = services.issue_chase_notice(overdue_order(desk), actor=desk.supervisor, now=LATE)
     path = tmp_path / "chase.pdf"

@@ -420,6 +420,14 @@ def test_possible_duplicates_same_unit_and_category_within_three_days_and_the_bu
     assert {o.id for o in found} == {same.id, common.id, neighbour.id}
 
 
+def test_a_lift_reported_from_another_unit_of_the_building_is_the_same_problem(desk):
+    upstairs = log(desk, category="lift", unit=make_unit(desk.building, "A-1502", use="home"))
+    log(desk, category="lift", building=desk.other_building, place_note="2号梯")  # another building
+    found = queries.possible_duplicates(desk.site.id, "lift", NOW, building_id=desk.building.id,
+                                        unit_id=desk.unit.id)
+    assert [o.id for o in found] == [upstairs.id]
+
+
 # --- chasing and escalation ------------------------------------------------------------------------
 
 def notices():
