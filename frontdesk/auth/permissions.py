@@ -48,6 +48,9 @@ WORKORDERS_VIEW = "workorders.view"  # every work order of the site, the overdue
 WORKORDERS_WORK = "workorders.work"  # the technician's own orders: start, put on hold, complete
 WORKORDERS_CHASE = "workorders.chase"  # issue chase notices for overdue orders
 WORKORDERS_SETTINGS = "workorders.settings"  # departments, time limits, callback policies
+NOTICES_DRAFT = "notices.draft"  # draft notices, revise them, submit them for approval
+NOTICES_CHECK = "notices.check"  # the first approval of a notice (customer-service supervisor)
+NOTICES_APPROVE = "notices.approve"  # the second, final approval of a notice (project manager)
 
 PERMISSION_LABELS = {
     FEES_VIEW: _l("Look up fees"),
@@ -73,11 +76,14 @@ PERMISSION_LABELS = {
     WORKORDERS_WORK: _l("Work on the orders dispatched to me"),
     WORKORDERS_CHASE: _l("Issue chase notices"),
     WORKORDERS_SETTINGS: _l("Set departments, time limits and callbacks"),
+    NOTICES_DRAFT: _l("Draft notices"),
+    NOTICES_CHECK: _l("Approve notices first (supervisor)"),
+    NOTICES_APPROVE: _l("Approve notices finally (project manager)"),
 }
 
 ROLE_PERMISSIONS = {
     CLERK: {FEES_VIEW, ESTATE_VIEW, DUNNING_VIEW, DUNNING_DELIVER, VISITORS_REGISTER, VISITORS_VIEW,
-            WORKORDERS_LOG, WORKORDERS_VIEW, WORKORDERS_CHASE},
+            WORKORDERS_LOG, WORKORDERS_VIEW, WORKORDERS_CHASE, NOTICES_DRAFT},
     CASHIER: {FEES_VIEW, FEES_COLLECT, ESTATE_VIEW, CONTACT_DETAILS, DUNNING_VIEW, DUNNING_DELIVER},
     STEWARD: {ESTATE_VIEW, WORKORDERS_VIEW},
     ACCOUNT_MANAGER: {FEES_VIEW, ESTATE_VIEW, CONTACT_DETAILS},
@@ -85,9 +91,9 @@ ROLE_PERMISSIONS = {
     SUPERVISOR: {FEES_VIEW, RECEIPTS_VOID, DAYCLOSE_VIEW_ALL, ESTATE_VIEW, CONTACT_DETAILS,
                  AUDIT_VIEW, REPORTS_VIEW, CHARGES_MANAGE, DUNNING_VIEW, DUNNING_DELIVER, DUNNING_ISSUE,
                  LATE_FEES_WAIVE, VISITORS_REGISTER, VISITORS_VIEW, VISITORS_MANAGE,
-                 WORKORDERS_LOG, WORKORDERS_VIEW, WORKORDERS_CHASE},
+                 WORKORDERS_LOG, WORKORDERS_VIEW, WORKORDERS_CHASE, NOTICES_DRAFT, NOTICES_CHECK},
     PROJECT_MANAGER: {FEES_VIEW, DAYCLOSE_VIEW_ALL, ESTATE_VIEW, REPORTS_VIEW, DUNNING_VIEW, VISITORS_VIEW,
-                      WORKORDERS_VIEW},
+                      WORKORDERS_VIEW, NOTICES_APPROVE},
     ADMIN: {ESTATE_VIEW, ESTATE_MANAGE, CHARGES_MANAGE, USERS_MANAGE, AUDIT_VIEW, CONTACT_DETAILS, VISITORS_MANAGE,
             WORKORDERS_SETTINGS},
 }

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .db import Base, UTCDateTime
 
 EMAIL, SMS = "email", "sms"
+SMS_LIMIT = 140  # characters of a text message: two segments of Chinese
 CHANNELS = (EMAIL, SMS)
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 STATUSES = (QUEUED, SENDING, SENT, FAILED)

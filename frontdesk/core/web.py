@@ -23,6 +23,7 @@ BLUEPRINTS = [
     ("frontdesk.dunning", "/dunning"),
     ("frontdesk.visitors", "/visitors"),
     ("frontdesk.workorders", "/workorders"),
+    ("frontdesk.notices", "/notices"),
     ("frontdesk.audit", "/audit"),
 ]
 
@@ -70,7 +71,7 @@ def import_models():
     from importlib import import_module
 
     for name in ("core.numbering", "auth.models", "audit.models", "estate.models", "billing.models", "dunning.models",
-                 "core.notify", "visitors.models", "workorders.models"):
+                 "core.notify", "visitors.models", "workorders.models", "notices.models"):
         import_module(f"frontdesk.{name}")
 
 

@@ -35,7 +35,6 @@ TRANSITIONS = {
 }
 MAX_PARTY = 99
 LINK_SALT = "visit-host-answer"
-SMS_LIMIT = 140  # two text-message segments of Chinese
 
 
 class WatchListHit(ValidationFailed):

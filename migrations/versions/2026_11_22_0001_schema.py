@@ -364,6 +364,21 @@ def upgrade():
     with op.batch_alter_table('late_fee_rule', schema=None) as batch_op:
         batch_op.create_index('uq_late_fee_rule_site_default', ['site_id'], unique=True, sqlite_where=sa.text('fee_item_id IS NULL'), postgresql_where=sa.text('fee_item_id IS NULL'))
 
+    op.create_table('notice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_notice_author_id_user')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_notice_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notice')),
+    sa.UniqueConstraint('site_id', 'number', name=op.f('uq_notice_site_id_number'))
+    )
+    with op.batch_alter_table('notice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_site_id'), ['site_id'], unique=False)
+
     op.create_table('pass_count',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
@@ -510,6 +525,35 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_delivery')),
     sa.UniqueConstraint('notice_id', name=op.f('uq_notice_delivery_notice_id'))
     )
+    op.create_table('notice_revision',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('notice_id', sa.Integer(), nullable=False),
+    sa.Column('no', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('building_ids', sa.JSON(), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('valid_to', sa.Date(), nullable=False),
+    sa.Column('to_boards', sa.Boolean(), nullable=False),
+    sa.Column('to_sms', sa.Boolean(), nullable=False),
+    sa.Column('to_home', sa.Boolean(), nullable=False),
+    sa.Column('sms_text', sa.String(length=300), nullable=False),
+    sa.Column('drafted_by_id', sa.Integer(), nullable=False),
+    sa.Column('drafted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('snapshot', sa.JSON(), nullable=True),
+    sa.CheckConstraint("status IN ('draft', 'submitted', 'checked', 'approved', 'superseded')", name=op.f('ck_notice_revision_status_known')),
+    sa.CheckConstraint('valid_to >= valid_from', name=op.f('ck_notice_revision_valid_period')),
+    sa.ForeignKeyConstraint(['drafted_by_id'], ['user.id'], name=op.f('fk_notice_revision_drafted_by_id_user')),
+    sa.ForeignKeyConstraint(['notice_id'], ['notice.id'], name=op.f('fk_notice_revision_notice_id_notice')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_revision')),
+    sa.UniqueConstraint('notice_id', 'no', name=op.f('uq_notice_revision_notice_id_no'))
+    )
+    with op.batch_alter_table('notice_revision', schema=None) as batch_op:
+        batch_op.create_index('ix_notice_revision_status', ['status', 'valid_to'], unique=False)
+
     op.create_table('occupancy',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -745,6 +789,21 @@ def upgrade():
     )
     with op.batch_alter_table('meter_reading', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_meter_reading_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('notice_decision',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('revision_id', sa.Integer(), nullable=False),
+    sa.Column('step', sa.String(length=20), nullable=False),
+    sa.Column('decision', sa.String(length=10), nullable=False),
+    sa.Column('comment', sa.String(length=500), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_notice_decision_actor_id_user')),
+    sa.ForeignKeyConstraint(['revision_id'], ['notice_revision.id'], name=op.f('fk_notice_decision_revision_id_notice_revision')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_decision'))
+    )
+    with op.batch_alter_table('notice_decision', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_decision_revision_id'), ['revision_id'], unique=False)
 
     op.create_table('payment_line',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1030,6 +1089,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_payment_line_charge_id'))
 
     op.drop_table('payment_line')
+    with op.batch_alter_table('notice_decision', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notice_decision_revision_id'))
+
+    op.drop_table('notice_decision')
     with op.batch_alter_table('meter_reading', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_meter_reading_unit_id'))
 
@@ -1072,6 +1135,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_occupancy_customer_id'))
 
     op.drop_table('occupancy')
+    with op.batch_alter_table('notice_revision', schema=None) as batch_op:
+        batch_op.drop_index('ix_notice_revision_status')
+
+    op.drop_table('notice_revision')
     op.drop_table('notice_delivery')
     with op.batch_alter_table('charge', schema=None) as batch_op:
         batch_op.drop_index('ix_charge_unit_status')
@@ -1099,6 +1166,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_pass_count_site_id'))
 
     op.drop_table('pass_count')
+    with op.batch_alter_table('notice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notice_site_id'))
+
+    op.drop_table('notice')
     with op.batch_alter_table('late_fee_rule', schema=None) as batch_op:
         batch_op.drop_index('uq_late_fee_rule_site_default', sqlite_where=sa.text('fee_item_id IS NULL'), postgresql_where=sa.text('fee_item_id IS NULL'))
 

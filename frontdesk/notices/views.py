@@ -1,0 +1,2 @@
+"""HTTP of notices."""
+from . import bp  # noqa: F401
