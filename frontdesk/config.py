@@ -52,6 +52,9 @@ VISITOR_ID_RETENTION_DAYS = 180  # `frontdesk visitors purge` erases ID numbers 
 # Work orders
 WORKORDER_PHOTO_DIR = ""  # empty: instance/workorder-photos
 
+# Notices
+POSTING_PHOTO_DIR = ""  # empty: instance/posting-photos
+
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 

@@ -92,3 +92,50 @@ class NoticeDecision(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     actor = relationship("User")
+
+
+class NoticeBoard(Base):
+    """A notice board of a site (信息栏), where the stewards post approved notices."""
+
+    __tablename__ = "notice_board"
+    __table_args__ = (sa.UniqueConstraint("site_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(60))  # A座一楼大堂信息栏
+    building_id: Mapped[int | None] = mapped_column(sa.ForeignKey("building.id"))  # none: the site's own
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+
+    building = relationship("Building")
+
+
+class Posting(Base):
+    """A notice posted on a board (张贴记录), numbered in sequence per site and year, until it is taken
+    down. A revision is up on a board at most once at a time."""
+
+    __tablename__ = "posting"
+    __table_args__ = (
+        sa.UniqueConstraint("site_id", "number"),
+        sa.Index("ix_posting_up", "revision_id", "board_id", unique=True,
+                 sqlite_where=sa.text("taken_down_at IS NULL"), postgresql_where=sa.text("taken_down_at IS NULL")),
+        sa.Index("ix_posting_board_up", "board_id", "taken_down_at"),
+        sa.Index("ix_posting_site_posted", "site_id", "posted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id"))
+    number: Mapped[str] = mapped_column(sa.String(20))  # ZT2026-00001
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notice.id"), index=True)
+    revision_id: Mapped[int] = mapped_column(sa.ForeignKey("notice_revision.id"))
+    board_id: Mapped[int] = mapped_column(sa.ForeignKey("notice_board.id"))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    posted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    photo: Mapped[str | None] = mapped_column(sa.String(80))
+    taken_down_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    taken_down_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    notice = relationship(Notice)
+    revision = relationship(NoticeRevision)
+    board = relationship(NoticeBoard)
+    posted_by = relationship("User", foreign_keys=[posted_by_id])
+    taken_down_by = relationship("User", foreign_keys=[taken_down_by_id])

@@ -6,22 +6,25 @@ transaction and raise DomainError subclasses that the views show next to the fie
 Every change of a revision's status goes through `_move`, which checks rules.ALLOWED."""
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
-from ..auth.permissions import NOTICES_APPROVE, NOTICES_CHECK, NOTICES_DRAFT
+from ..auth.permissions import NOTICES_APPROVE, NOTICES_CHECK, NOTICES_DRAFT, NOTICES_POST
 from ..core import clock
 from ..core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from ..core.notify import SMS_LIMIT
 from ..core.numbering import next_number
+from ..core.uploads import check_photo
 from ..estate.models import Building
 from ..extensions import db
 from . import rules
 from .models import (
     APPROVE, APPROVED, CHECKED, DRAFT, KINDS, MANAGER_STEP, REJECT, SUBMITTED, SUPERSEDED, SUPERVISOR_STEP, Notice,
-    NoticeDecision, NoticeRevision,
+    NoticeBoard, NoticeDecision, NoticeRevision, Posting,
 )
 
 
@@ -260,3 +263,87 @@ def new_revision(notice, *, actor, now) -> NoticeRevision:
     record("notice.revise", actor=actor, now=now, obj=notice, summary=f"{notice.number} r{revision.no}",
            after={"revision": revision.no})
     return revision
+
+
+# --- boards and postings -----------------------------------------------------------------------
+
+def save_board(site, *, name, building_id=None, active=True, board=None, actor, now) -> NoticeBoard:
+    """Add a notice board or change one. Raises ValidationFailed (name empty or taken, a building of
+    another site). Audited as notice_board.save."""
+    _require(actor, NOTICES_POST, _l("Your roles do not allow keeping the notice boards."))
+    name = (name or "").strip()
+    if not name or len(name) > 60:
+        raise ValidationFailed(_l("Name the board where it hangs, in at most 60 characters."), field="name")
+    building = db.session.get(Building, building_id) if building_id else None
+    if building_id and (building is None or building.site_id != site.id):
+        raise ValidationFailed(_l("Choose buildings of this site."), field="building_id")
+    clash = db.session.scalar(sa.select(NoticeBoard).where(NoticeBoard.site_id == site.id, NoticeBoard.name == name))
+    if clash is not None and clash is not board:
+        raise ValidationFailed(_l("There is a board called %(name)s already."), field="name", name=name)
+    before = None if board is None else {"name": board.name, "active": board.active}
+    if board is None:
+        board = NoticeBoard(site_id=site.id)
+        db.session.add(board)
+    board.name, board.building_id, board.active = name, getattr(building, "id", None), bool(active)
+    db.session.flush()
+    record("notice_board.save", actor=actor, now=now, obj=board, summary=name, before=before,
+           after={"name": name, "active": bool(active)})
+    return board
+
+
+def post_notice(notice, board, *, photo=None, actor, now) -> Posting:
+    """Record that the approved notice is up on `board`: a posting numbered ZT<year>-NNNNN per site
+    from the locked counter, with an optional photo (JPEG or PNG, checked by decoding). Raises
+    NotAllowed, InvalidTransition (no approved revision, expired, up on that board already) or
+    ValidationFailed (a board of another site or out of use, a notice not for the boards, the photo).
+    Audited as posting.create."""
+    _require(actor, NOTICES_POST, _l("Your roles do not allow posting notices."))
+    revision = db.session.scalar(sa.select(NoticeRevision).where(
+        NoticeRevision.notice_id == notice.id, NoticeRevision.status == APPROVED).with_for_update())
+    if revision is None:
+        raise InvalidTransition(_l("Only an approved notice is posted."))
+    if revision.valid_to < clock.business_day(now):
+        raise InvalidTransition(_l("Notice %(number)s expired on %(day)s: it is not posted any more."),
+                                number=notice.number, day=revision.valid_to.isoformat())
+    if not revision.to_boards:
+        raise ValidationFailed(_l("Notice %(number)s is not meant for the notice boards."), field="board_id",
+                               number=notice.number)
+    if board is None or board.site_id != notice.site_id or not board.active:
+        raise ValidationFailed(_l("Choose a notice board of this site."), field="board_id")
+    up = db.session.scalar(sa.select(Posting).where(Posting.revision_id == revision.id, Posting.board_id == board.id,
+                                                    Posting.taken_down_at.is_(None)))
+    if up is not None:
+        raise InvalidTransition(_l("Notice %(number)s is up on %(board)s already (posting %(posting)s)."),
+                                number=notice.number, board=board.name, posting=up.number)
+    extension = check_photo(photo) if photo else None
+    year = clock.local(now).year
+    number = f"ZT{year}-{next_number(db.session, 'posting', notice.site.code, year):05d}"
+    posting = Posting(site_id=notice.site_id, number=number, notice_id=notice.id, revision_id=revision.id,
+                      board_id=board.id, posted_at=now, posted_by_id=actor.id)
+    db.session.add(posting)
+    db.session.flush()
+    if extension:
+        posting.photo = f"{posting.id}-{number}.{extension}"
+        folder = posting_photo_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / posting.photo).write_bytes(photo)
+    record("posting.create", actor=actor, now=now, obj=posting, summary=f"{number} {notice.number} {board.name}",
+           after={"notice": notice.number, "revision": revision.no, "board": board.name, "photo": posting.photo})
+    return posting
+
+
+def posting_photo_dir() -> Path:
+    return Path(current_app.config.get("POSTING_PHOTO_DIR") or Path(current_app.instance_path) / "posting-photos")
+
+
+def take_down(posting, *, actor, now):
+    """Record that a posted notice was taken down. Raises InvalidTransition when it was already.
+    Audited as posting.take_down."""
+    _require(actor, NOTICES_POST, _l("Your roles do not allow posting notices."))
+    posting = db.session.scalars(sa.select(Posting).where(Posting.id == posting.id).with_for_update()
+                                 .execution_options(populate_existing=True)).one()
+    if posting.taken_down_at is not None:
+        raise InvalidTransition(_l("Posting %(number)s was taken down already."), number=posting.number)
+    posting.taken_down_at, posting.taken_down_by_id = now, actor.id
+    record("posting.take_down", actor=actor, now=now, obj=posting,
+           summary=f"{posting.number} {posting.notice.number} {posting.board.name}")

@@ -379,6 +379,20 @@ def upgrade():
     with op.batch_alter_table('notice', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notice_site_id'), ['site_id'], unique=False)
 
+    op.create_table('notice_board',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('building_id', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['building_id'], ['building.id'], name=op.f('fk_notice_board_building_id_building')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_notice_board_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_board')),
+    sa.UniqueConstraint('site_id', 'name', name=op.f('uq_notice_board_site_id_name'))
+    )
+    with op.batch_alter_table('notice_board', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notice_board_site_id'), ['site_id'], unique=False)
+
     op.create_table('pass_count',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
@@ -819,6 +833,33 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_payment_line_charge_id'), ['charge_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payment_line_payment_id'), ['payment_id'], unique=False)
 
+    op.create_table('posting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('notice_id', sa.Integer(), nullable=False),
+    sa.Column('revision_id', sa.Integer(), nullable=False),
+    sa.Column('board_id', sa.Integer(), nullable=False),
+    sa.Column('posted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('posted_by_id', sa.Integer(), nullable=False),
+    sa.Column('photo', sa.String(length=80), nullable=True),
+    sa.Column('taken_down_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('taken_down_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['board_id'], ['notice_board.id'], name=op.f('fk_posting_board_id_notice_board')),
+    sa.ForeignKeyConstraint(['notice_id'], ['notice.id'], name=op.f('fk_posting_notice_id_notice')),
+    sa.ForeignKeyConstraint(['posted_by_id'], ['user.id'], name=op.f('fk_posting_posted_by_id_user')),
+    sa.ForeignKeyConstraint(['revision_id'], ['notice_revision.id'], name=op.f('fk_posting_revision_id_notice_revision')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_posting_site_id_site')),
+    sa.ForeignKeyConstraint(['taken_down_by_id'], ['user.id'], name=op.f('fk_posting_taken_down_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_posting')),
+    sa.UniqueConstraint('site_id', 'number', name=op.f('uq_posting_site_id_number'))
+    )
+    with op.batch_alter_table('posting', schema=None) as batch_op:
+        batch_op.create_index('ix_posting_board_up', ['board_id', 'taken_down_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_posting_notice_id'), ['notice_id'], unique=False)
+        batch_op.create_index('ix_posting_site_posted', ['site_id', 'posted_at'], unique=False)
+        batch_op.create_index('ix_posting_up', ['revision_id', 'board_id'], unique=True, sqlite_where=sa.text('taken_down_at IS NULL'), postgresql_where=sa.text('taken_down_at IS NULL'))
+
     op.create_table('prepayment_entry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
@@ -1084,6 +1125,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_prepayment_entry_customer_id'))
 
     op.drop_table('prepayment_entry')
+    with op.batch_alter_table('posting', schema=None) as batch_op:
+        batch_op.drop_index('ix_posting_up', sqlite_where=sa.text('taken_down_at IS NULL'), postgresql_where=sa.text('taken_down_at IS NULL'))
+        batch_op.drop_index('ix_posting_site_posted')
+        batch_op.drop_index(batch_op.f('ix_posting_notice_id'))
+        batch_op.drop_index('ix_posting_board_up')
+
+    op.drop_table('posting')
     with op.batch_alter_table('payment_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_line_payment_id'))
         batch_op.drop_index(batch_op.f('ix_payment_line_charge_id'))
@@ -1166,6 +1214,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_pass_count_site_id'))
 
     op.drop_table('pass_count')
+    with op.batch_alter_table('notice_board', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notice_board_site_id'))
+
+    op.drop_table('notice_board')
     with op.batch_alter_table('notice', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notice_site_id'))
 

@@ -1,0 +1,50 @@
+"""Read side of notices: the boards, what is up on each, the posting log and the take-down list."""
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from .models import SUPERSEDED, NoticeBoard, NoticeRevision, Posting
+
+
+def boards(site_id, *, active_only=True) -> list[NoticeBoard]:
+    query = sa.select(NoticeBoard).where(NoticeBoard.site_id == site_id).order_by(NoticeBoard.name)
+    if active_only:
+        query = query.where(NoticeBoard.active.is_(True))
+    return db.session.scalars(query).all()
+
+
+def _up(site_id):
+    return (sa.select(Posting).join(NoticeRevision, NoticeRevision.id == Posting.revision_id)
+            .where(Posting.site_id == site_id, Posting.taken_down_at.is_(None))
+            .options(joinedload(Posting.notice), joinedload(Posting.revision), joinedload(Posting.board)))
+
+
+def on_the_boards(site_id) -> list[Posting]:
+    """What is up on the boards now, board by board in posting order."""
+    return db.session.scalars(_up(site_id).join(NoticeBoard, NoticeBoard.id == Posting.board_id)
+                              .order_by(NoticeBoard.name, Posting.posted_at)).all()
+
+
+def to_take_down(site_id, day: date) -> list[Posting]:
+    """The take-down list of `day`: notices up whose last valid day is `day` or earlier, and
+    revisions a newer approved revision has replaced."""
+    return db.session.scalars(_up(site_id).where(sa.or_(NoticeRevision.valid_to <= day,
+                                                        NoticeRevision.status == SUPERSEDED))
+                              .order_by(NoticeRevision.valid_to, Posting.board_id)).all()
+
+
+def left_up_after_expiry(site_id, day: date) -> int:
+    """How many postings are still up after their notice expired (flagged on the home page)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Posting)
+                             .join(NoticeRevision, NoticeRevision.id == Posting.revision_id)
+                             .where(Posting.site_id == site_id, Posting.taken_down_at.is_(None),
+                                    sa.or_(NoticeRevision.valid_to < day, NoticeRevision.status == SUPERSEDED)))
+
+
+def posting_log(site_id, *, page=1, per_page=50):
+    """The posting log in number order, newest first."""
+    return db.paginate(sa.select(Posting).where(Posting.site_id == site_id)
+                       .options(joinedload(Posting.notice), joinedload(Posting.board), joinedload(Posting.posted_by))
+                       .order_by(Posting.id.desc()), page=page, per_page=per_page, error_out=False)
