@@ -75,6 +75,17 @@ def enqueue(session, channel, recipient, body, *, now, subject="", site_id=None,
     return message
 
 
+def enqueue_many(session, channel, recipients, body, *, now, site_id=None, obj=None) -> int:
+    """Add one message per recipient in one INSERT (a notice to thousands of households), in the
+    caller's transaction. Returns how many were queued."""
+    rows = [dict(channel=channel, recipient=r, subject="", body=body, status=QUEUED, attempts=0, next_attempt_at=now,
+                 created_at=now, site_id=site_id, last_error="", object_type=getattr(obj, "__tablename__", None),
+                 object_id=getattr(obj, "id", None)) for r in recipients]
+    if rows:
+        session.execute(sa.insert(OutboxMessage.__table__), rows)
+    return len(rows)
+
+
 def retry(message, *, actor, now):
     """Put a failed message back in the queue for another round of attempts. Logs outbox.retry."""
     from flask_babel import lazy_gettext as _l

@@ -4,6 +4,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from ..core.notify import OutboxMessage
+from ..estate import rules as estate_rules
+from ..estate.models import Contact, Customer, Occupancy, Unit
 from ..extensions import db
 from .models import SUPERSEDED, NoticeBoard, NoticeRevision, Posting
 
@@ -48,3 +51,24 @@ def posting_log(site_id, *, page=1, per_page=50):
     return db.paginate(sa.select(Posting).where(Posting.site_id == site_id)
                        .options(joinedload(Posting.notice), joinedload(Posting.board), joinedload(Posting.posted_by))
                        .order_by(Posting.id.desc()), page=page, per_page=per_page, error_out=False)
+
+
+def sms_audience(site_id, building_ids, day: date) -> list[str]:
+    """The mobile numbers a notice's text message goes to: the customers holding a unit of the
+    buildings (or of the whole site) on `day`, each once — a household's own phone, a company's
+    contacts' phones."""
+    holding = (sa.select(Occupancy.customer_id).join(Unit, Unit.id == Occupancy.unit_id)
+               .where(Unit.site_id == site_id, Occupancy.start_on <= day,
+                      sa.or_(Occupancy.end_on.is_(None), Occupancy.end_on >= day)))
+    if building_ids:
+        holding = holding.where(Unit.building_id.in_(building_ids))
+    phones = db.session.scalars(sa.select(Customer.phone).where(Customer.id.in_(holding))).all()
+    phones += db.session.scalars(sa.select(Contact.phone).where(Contact.customer_id.in_(holding))).all()
+    return sorted({p.replace("-", "") for p in phones if p and estate_rules.is_mobile(p)})
+
+
+def sms_log(revision_id) -> list[OutboxMessage]:
+    """The text messages of a revision, one per recipient, with how each fared."""
+    return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.object_type == "notice_revision",
+                                                             OutboxMessage.object_id == revision_id)
+                              .order_by(OutboxMessage.id)).all()

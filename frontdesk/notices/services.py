@@ -16,12 +16,13 @@ from ..audit.services import record
 from ..auth.permissions import NOTICES_APPROVE, NOTICES_CHECK, NOTICES_DRAFT, NOTICES_POST
 from ..core import clock
 from ..core.errors import InvalidTransition, NotAllowed, ValidationFailed
+from ..core import notify
 from ..core.notify import SMS_LIMIT
 from ..core.numbering import next_number
 from ..core.uploads import check_photo
 from ..estate.models import Building
 from ..extensions import db
-from . import rules
+from . import queries, rules
 from .models import (
     APPROVE, APPROVED, CHECKED, DRAFT, KINDS, MANAGER_STEP, REJECT, SUBMITTED, SUPERSEDED, SUPERVISOR_STEP, Notice,
     NoticeBoard, NoticeDecision, NoticeRevision, Posting,
@@ -164,8 +165,9 @@ def approve(revision, *, actor, now):
     a checked one by the project manager (approved). Nobody approves a notice they wrote or drafted,
     and the two approvals are by two people. The final approval freezes the content into the
     snapshot, gives the notice its number (gapless per site and year, at its first approval) and
-    supersedes the revision approved before. Raises NotAllowed or InvalidTransition (out of order,
-    twice). Audited as notice.check / notice.approve."""
+    supersedes the revision approved before; a notice by text message is queued in the outbox for
+    every mobile number of its audience (queries.sms_audience) in the same transaction. Raises
+    NotAllowed or InvalidTransition (out of order, twice). Audited as notice.check / notice.approve."""
     revision = _locked(revision)
     notice = revision.notice
     if revision.status == SUBMITTED:
@@ -185,10 +187,15 @@ def approve(revision, *, actor, now):
     db.session.add(NoticeDecision(revision_id=revision.id, step=step, decision=APPROVE, comment="", actor_id=actor.id,
                                   at=now))
     db.session.flush()
+    sent = 0
     if target == APPROVED:
         _freeze(revision, actor=actor, now=now)
+        if revision.to_sms:
+            sent = notify.enqueue_many(db.session, notify.SMS, queries.sms_audience(
+                notice.site_id, revision.building_ids, clock.business_day(now)), revision.sms_text, now=now,
+                site_id=notice.site_id, obj=revision)
     _move(revision, target, "check" if target == CHECKED else "approve", actor=actor, now=now,
-          audit={"number": notice.number} if target == APPROVED else None)
+          audit={"number": notice.number, "text_messages": sent} if target == APPROVED else None)
 
 
 def _approvals(revision) -> list[NoticeDecision]:
