@@ -220,7 +220,7 @@ def _freeze(revision, *, actor, now):
     revision.snapshot = {
         "company": site.company_name, "site": site.name, "number": notice.number, "revision": revision.no,
         "kind": notice.kind, "title": revision.title, "body": revision.body,
-        "buildings": [f"{b.code} {b.name}" for b in buildings],
+        "buildings": [b.name for b in buildings],
         "valid_from": revision.valid_from.isoformat(), "valid_to": revision.valid_to.isoformat(),
         "issued_on": clock.business_day(now).isoformat(), "sms_text": revision.sms_text,
         "approved_by": {step: d.actor.full_name for step, d in decisions.items()} | {MANAGER_STEP: actor.full_name},

@@ -1,4 +1,5 @@
-"""Marks drawn over a page: a large diagonal stamp (作废) and a small boxed seal-style mark (补打)."""
+"""Marks drawn over a page: a large diagonal stamp (作废), a small boxed seal-style mark (补打) and a
+round seal (公章) with its owner's name around a star."""
 import math
 
 from reportlab.lib.colors import Color
@@ -64,3 +65,38 @@ def draw_boxed_mark(canvas, text, x: float, y: float, *, font: str, size: float,
     canvas.rect(-box_w / 2 + inset, -box_h / 2 + inset, box_w - 2 * inset, box_h - 2 * inset, stroke=1, fill=0)
     canvas.restoreState()
     return box_w, box_h
+
+
+def draw_round_seal(canvas, name, x: float, y: float, *, font: str, radius: float = 42, color=STAMP_RED,
+                    below: str = "", alpha: float = 0.85) -> None:
+    """A round seal centred on (x, y): a ring, `name` around the top, a five-pointed star in the
+    middle and `below` (专用章) straight under it, in red ink that lets the signature show through."""
+    name = clean(name)
+    canvas.saveState()
+    canvas.translate(x, y)
+    canvas.setFillColor(color, alpha=alpha)
+    canvas.setStrokeColor(color, alpha=alpha)
+    canvas.setLineWidth(radius * 0.06)
+    canvas.circle(0, 0, radius, stroke=1, fill=0)
+    size = min(radius * 0.3, radius * 4.0 / max(len(name), 1))
+    sweep = min(240.0, max(len(name), 1) * size / (radius * 0.75) * 57.3)  # degrees the name spans
+    for index, char in enumerate(name):
+        angle = 90 + sweep / 2 - (index + 0.5) * sweep / len(name)
+        canvas.saveState()
+        canvas.rotate(angle - 90)
+        canvas.setFont(font, size)
+        canvas.drawCentredString(0, radius * 0.72 - size * 0.5, char)
+        canvas.restoreState()
+    star = radius * 0.28
+    points = [(star * (1 if i % 2 == 0 else 0.38) * math.cos(math.radians(90 + i * 36)),
+               star * (1 if i % 2 == 0 else 0.38) * math.sin(math.radians(90 + i * 36))) for i in range(10)]
+    path = canvas.beginPath()
+    path.moveTo(*points[0])
+    for point in points[1:]:
+        path.lineTo(*point)
+    path.close()
+    canvas.drawPath(path, stroke=0, fill=1)
+    if below:
+        canvas.setFont(font, radius * 0.2)
+        canvas.drawCentredString(0, -radius * 0.55, clean(below))
+    canvas.restoreState()

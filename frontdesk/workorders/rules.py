@@ -241,7 +241,8 @@ def festival(day: date) -> str | None:
     tomorrow = LunarDate.from_solar_date(*(day + timedelta(days=1)).timetuple()[:3])
     if lunar.month == 8 and lunar.day == 15 and not lunar.is_leap_month:
         return MID_AUTUMN
-    if (lunar.month == 1 and lunar.day <= 15 and not lunar.is_leap_month) or (tomorrow.month == 1 and tomorrow.day == 1):
+    new_years_eve = tomorrow.month == 1 and tomorrow.day == 1
+    if (lunar.month == 1 and lunar.day <= 15 and not lunar.is_leap_month) or new_years_eve:
         return SPRING_FESTIVAL
     if (day.month, day.day) == (1, 1):
         return NEW_YEAR

@@ -477,7 +477,8 @@ def issue_chase_notice(order, *, actor, now) -> ChaseNotice:
     site = order.site
     year = clock.local(now).year
     number = f"CB{year}-{next_number(db.session, 'chase_notice', site.code, year):04d}"
-    reply_by = order.hard_due_at if order.hard_due_at and order.hard_due_at > now else now + timedelta(hours=CHASE_HOURS)
+    reply_by = (order.hard_due_at if order.hard_due_at and order.hard_due_at > now
+                else now + timedelta(hours=CHASE_HOURS))
     department = order.department
     snapshot = {
         "company": site.company_name, "site": site.name, "number": number, "order": order.number,

@@ -19,8 +19,8 @@ from ..estate.queries import building_choices
 from ..extensions import db
 from . import bp, pdf, queries, rules, services
 from .forms import (
-    CalendarDayForm, CallbackForm, CallbackPolicyForm, CancelForm, ChaseForm, DepartmentForm, DispatchForm, HandoverForm,
-    HoldForm, LogForm, NoteForm, OrderButtonForm, OrderFilterForm, PhotoForm, QuoteForm, TimeLimitForm,
+    CalendarDayForm, CallbackForm, CallbackPolicyForm, CancelForm, ChaseForm, DepartmentForm, DispatchForm,
+    HandoverForm, HoldForm, LogForm, NoteForm, OrderButtonForm, OrderFilterForm, PhotoForm, QuoteForm, TimeLimitForm,
 )
 from .models import (
     CALLBACK_REQUIRED, CALLED_BACK, CANCELLED, CATEGORIES, CLOSED, COMPLAINT, COMPLETED, COMPLEXITIES, DISPATCHED,

@@ -60,7 +60,7 @@ def test_draft_submit_check_approve(db, desk):
                                       (MANAGER_STEP, APPROVE, "", desk.manager.id)]
     assert revision.snapshot == {
         "company": "星河物业服务有限公司", "site": "星河产业园", "number": "TZ2026-0001", "revision": 1,
-        "kind": "maintenance", "title": "关于园区临时停水的通知", "body": BODY, "buildings": ["A A座", "B B座"],
+        "kind": "maintenance", "title": "关于园区临时停水的通知", "body": BODY, "buildings": ["A座", "B座"],
         "valid_from": "2026-04-02", "valid_to": "2026-04-04", "issued_on": "2026-04-01", "sms_text": "",
         "approved_by": {SUPERVISOR_STEP: "周主管", MANAGER_STEP: "郑经理"},
     }
