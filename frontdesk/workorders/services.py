@@ -119,12 +119,14 @@ def _place(site, report: Report):
 
 
 def _reporter(site, report: Report):
-
+    """(customer, name, phone) of a report. A customer picked from the suggestions without a phone
+    typed is called back on the phone on file (a clerk may not see it whole)."""
     name = _text(report.reporter_name, 60, "reporter_name", _l("Who reported it? Give a name."), required=True)
-    phone = estate_rules.normalise_phone(report.reporter_phone, field="reporter_phone")
     customer = db.session.get(Customer, report.customer_id) if report.customer_id else None
     if customer is not None and customer.site_id != site.id:
         customer = None
+    typed = (report.reporter_phone or "").strip()
+    phone = estate_rules.normalise_phone(typed or getattr(customer, "phone", None) or "", field="reporter_phone")
     return customer, name, phone
 
 

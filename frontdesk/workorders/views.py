@@ -14,7 +14,6 @@ from ..core.errors import DomainError
 from ..core.http import int_arg, pdf_response, safe_next, show_error, site_record_or_404
 from ..core.templating import can_see_contact_details, mask_phone
 from ..core.uploads import MAX_PHOTO_BYTES
-from ..estate.models import Customer
 from ..estate.queries import building_choices
 from ..extensions import db
 from . import bp, pdf, queries, rules, services
@@ -125,15 +124,12 @@ def desk():
 
 
 def _report(site, form) -> "services.Report":
-    """Who called and where, from the form: the unit typed, and the phone on file of the customer
-    picked when the clerk did not type one."""
+    """Who called and where, from the form (the unit as typed)."""
     unit = queries.unit_by_number(site.id, form.place.data) if form.place.data else None
-    customer = db.session.get(Customer, int(form.customer_id.data)) if form.customer_id.data else None
-    customer = customer if customer is not None and customer.site_id == site.id else None
-    phone = (form.reporter_phone.data or "").strip() or (customer.phone if customer else "") or ""
-    return services.Report(reporter_name=form.reporter_name.data or "", reporter_phone=phone,
-                                unit_id=unit.id if unit else None, building_id=form.building_id.data or None,
-                                place_note=form.place_note.data or "", customer_id=customer.id if customer else None)
+    return services.Report(reporter_name=form.reporter_name.data or "", reporter_phone=form.reporter_phone.data or "",
+                           unit_id=unit.id if unit else None, building_id=form.building_id.data or None,
+                           place_note=form.place_note.data or "",
+                           customer_id=int(form.customer_id.data) if form.customer_id.data else None)
 
 
 @bp.post("/log")

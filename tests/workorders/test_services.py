@@ -609,3 +609,10 @@ def test_complaint_limits_follow_its_complexity(desk):
     assert (ordinary.resolve_due_at, ordinary.hard_due_at) == (at(2026, 4, 1, 10), at(2026, 4, 3, 10))
     # 5 working days: Wed 1, Thu 2, Fri 3, (Sat–Mon 6 April off), Tue 7, Wed 8
     assert complex_.resolve_due_at == at(2026, 4, 8, 10)
+
+
+def test_a_customer_picked_without_a_phone_typed_is_called_back_on_the_phone_on_file(desk):
+    assert log(desk, phone="").reporter_phone == "13812345678"
+    with pytest.raises(ValidationFailed) as refused:  # somebody not on file must give a phone
+        log(desk, phone="", unit=None, building=desk.other_building, place_note="大堂", customer=None)
+    assert refused.value.field == "reporter_phone"
