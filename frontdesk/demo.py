@@ -81,6 +81,7 @@ def load(*, now: datetime | None = None, months: int = MONTHS) -> list[str]:
     if "ESTATE" in sites:
         report.append(_visitors(sites["ESTATE"], users, random.Random("ESTATE-visitors"), now))
         report.append(_work_orders(sites["ESTATE"], users, random.Random("ESTATE-workorders"), now))
+        report.append(_notices(sites["ESTATE"], users, now))
     return report
 
 
@@ -555,3 +556,97 @@ def _work_orders(site, users, rng, now) -> str:
                                            actor=clerk, now=finished + timedelta(hours=20))
                 workorders.close(order, actor=clerk, now=finished + timedelta(hours=21))
     return f"work orders at {site.code}: {count} logged, {len(departments)} departments"
+
+
+# --- notices -------------------------------------------------------------------------------------
+
+NOTICE_BOARDS = (("1号楼一楼大堂信息栏", "1"), ("3号楼一楼大堂信息栏", "3"), ("5号楼一楼大堂信息栏", "5"),
+                 ("南门公告栏", None), ("地下车库入口信息栏", "P"))
+
+WATER_CUT = """# 停水通知
+
+尊敬的各位业主、住户：
+因市政供水管网检修，小区将暂停供水，具体安排如下：
+
+- 停水时间：**{day} 9:00至17:00**
+- 影响范围：1号楼至3号楼
+
+请您提前做好储水准备，停水期间请关闭家中水龙头。给您带来不便，敬请谅解，谢谢！"""
+
+LIFT_CHECK = """# 电梯年度检验通知
+
+尊敬的各位业主、住户：
+根据特种设备安全要求，电梯将进行年度检验：
+
+1. 检验期间每部电梯停运约2小时
+2. 检验顺序以现场公示为准
+
+请您合理安排出行，谢谢配合！"""
+
+AUTUMN_CLEAN = """# 秋季清洁活动
+
+尊敬的各位业主：
+本周末小区开展秋季环境清洁活动，欢迎您带上家人一同参加，现场有小礼品相送。谢谢！"""
+
+PARKING_RULES = """# 车库管理提示
+
+车库内请勿堆放杂物，请按车位停放，谢谢您的配合！"""
+
+
+def _notices(site, users, now) -> str:
+    """Five notice boards and notices at every stage, through the real services: a water cut
+    approved and posted on two boards, a lift inspection sent by text message too, an autumn
+    event that expired yesterday but is still up (the home page flags it), one waiting for the
+    supervisor, one for the project manager, and one sent back. Skipped when the site has boards."""
+    from .notices import services as notices
+    from .notices.models import GENERAL, MAINTENANCE, NoticeBoard, PROMOTION
+
+    if db.session.scalar(sa.select(NoticeBoard.id).where(NoticeBoard.site_id == site.id).limit(1)):
+        return f"notices at {site.code}: present, left alone"
+    clerk, supervisor, manager, steward = (users[r] for r in ("clerk", "supervisor", "project_manager", "steward"))
+    buildings = {b.code: b for b in db.session.scalars(sa.select(Building).where(Building.site_id == site.id))}
+    boards = [notices.save_board(site, name=name, building_id=buildings[code].id if code else None, actor=steward,
+                                 now=now - timedelta(days=30)) for name, code in NOTICE_BOARDS]
+    today = clock.business_day(now)
+
+    def approved(kind, title, body, start, end, *, at, **channels):
+        notice = notices.draft_notice(site, kind=kind, content=notices.Content(
+            title=title, body=body, valid_from=start, valid_to=end, **channels), actor=clerk, now=at)
+        revision = notice.revisions[-1]
+        notices.submit(revision, actor=clerk, now=at + timedelta(minutes=10))
+        notices.approve(revision, actor=supervisor, now=at + timedelta(hours=1))
+        notices.approve(revision, actor=manager, now=at + timedelta(hours=3))
+        return notice
+
+    # approved and posted oldest first, so that the numbers run with the dates
+    autumn = approved(PROMOTION, "秋季清洁活动邀请", AUTUMN_CLEAN, today - timedelta(days=8), today - timedelta(days=1),
+                      at=now - timedelta(days=9, hours=5))
+    lift = approved(MAINTENANCE, "关于电梯年度检验的通知", LIFT_CHECK, today - timedelta(days=3),
+                    today + timedelta(days=7), at=now - timedelta(days=4, hours=5), to_sms=True,
+                    sms_text="【锦绣物业】尊敬的业主：小区电梯将于近日进行年度检验，每部停运约2小时，请您合理安排出行，谢谢！")
+    water = approved(MAINTENANCE, "关于小区临时停水的通知",
+                     WATER_CUT.format(day=f"{(today + timedelta(days=2)).month}月{(today + timedelta(days=2)).day}日"),
+                     today, today + timedelta(days=2), at=now - timedelta(days=1, hours=5),
+                     building_ids=[buildings[c].id for c in "123"])
+    for notice, on in ((autumn, boards[3:4]), (lift, boards[:4]), (water, boards[:2])):
+        for board in on:
+            notices.post_notice(notice, board, actor=steward,
+                                now=notice.revisions[-1].approved_at + timedelta(hours=1))
+
+    waiting = notices.draft_notice(site, kind=GENERAL, content=notices.Content(
+        title="车库管理温馨提示", body=PARKING_RULES, valid_from=today + timedelta(days=1),
+        valid_to=today + timedelta(days=30), building_ids=[buildings["P"].id]), actor=clerk, now=now - timedelta(hours=3))
+    notices.submit(waiting.revisions[-1], actor=clerk, now=now - timedelta(hours=2))
+    checked = notices.draft_notice(site, kind=MAINTENANCE, content=notices.Content(
+        title="关于外墙清洗的通知", body="# 外墙清洗\n\n本周六将清洗5号楼、6号楼外墙，请您关好窗户，谢谢！",
+        valid_from=today + timedelta(days=2), valid_to=today + timedelta(days=5),
+        building_ids=[buildings["5"].id, buildings["6"].id]), actor=clerk, now=now - timedelta(hours=6))
+    notices.submit(checked.revisions[-1], actor=clerk, now=now - timedelta(hours=5))
+    notices.approve(checked.revisions[-1], actor=supervisor, now=now - timedelta(hours=4))
+    sent_back = notices.draft_notice(site, kind=GENERAL, content=notices.Content(
+        title="关于缴纳物业费的提醒", body="物业费不交的话，该找谁找谁。", valid_from=today,
+        valid_to=today + timedelta(days=14)), actor=clerk, now=now - timedelta(hours=8))
+    notices.submit(sent_back.revisions[-1], actor=clerk, now=now - timedelta(hours=7, minutes=50))
+    notices.reject(sent_back.revisions[-1], comment="措辞生硬，请改用礼貌用语，并写明缴费方式和期限。", actor=supervisor,
+                   now=now - timedelta(hours=7))
+    return f"notices at {site.code}: {len(boards)} boards, 6 notices ({lift.number} sent by text message too)"

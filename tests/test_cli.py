@@ -180,4 +180,14 @@ def test_demo_loads_both_sites_and_a_second_run_adds_nothing(app, db, client):
     assert sorted((u.username, tuple(u.roles)) for u in users) == sorted((r, (r,)) for r in ROLES)
     response = client.post("/login", data={"username": "cashier", "password": "frontdesk-demo"})
     assert response.status_code == 302
+    # notices at every stage; the autumn event that ended yesterday is still up on one board
+    from frontdesk.core import clock
+    from frontdesk.notices import queries as notice_queries
+    from frontdesk.notices.models import NoticeRevision
+
+    estate = db.session.scalar(sa.select(Site).where(Site.code == "ESTATE"))
+    statuses = sorted(db.session.scalars(sa.select(NoticeRevision.status)))
+    assert statuses == ["approved", "approved", "approved", "checked", "draft", "submitted"]
+    assert len(notice_queries.on_the_boards(estate.id)) == 7
+    assert notice_queries.left_up_after_expiry(estate.id, clock.business_day()) == 1
 
