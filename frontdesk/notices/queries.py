@@ -8,7 +8,7 @@ from ..core.notify import OutboxMessage
 from ..estate import rules as estate_rules
 from ..estate.models import Contact, Customer, Occupancy, Unit
 from ..extensions import db
-from .models import SUPERSEDED, NoticeBoard, NoticeRevision, Posting
+from .models import APPROVED, SUPERSEDED, Notice, NoticeBoard, NoticeRevision, Posting
 
 
 def boards(site_id, *, active_only=True) -> list[NoticeBoard]:
@@ -72,3 +72,14 @@ def sms_log(revision_id) -> list[OutboxMessage]:
     return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.object_type == "notice_revision",
                                                              OutboxMessage.object_id == revision_id)
                               .order_by(OutboxMessage.id)).all()
+
+
+def for_the_home_page(site_id, day: date, *, limit=5) -> list[NoticeRevision]:
+    """The approved notices meant for the home page of staff that are in force on `day`, the
+    latest approved first."""
+    return db.session.scalars(
+        sa.select(NoticeRevision).join(Notice, Notice.id == NoticeRevision.notice_id)
+        .where(Notice.site_id == site_id, NoticeRevision.status == APPROVED, NoticeRevision.to_home.is_(True),
+               NoticeRevision.valid_from <= day, NoticeRevision.valid_to >= day)
+        .options(joinedload(NoticeRevision.notice))
+        .order_by(NoticeRevision.approved_at.desc()).limit(limit)).all()
