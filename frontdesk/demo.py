@@ -563,34 +563,25 @@ def _work_orders(site, users, rng, now) -> str:
 NOTICE_BOARDS = (("1号楼一楼大堂信息栏", "1"), ("3号楼一楼大堂信息栏", "3"), ("5号楼一楼大堂信息栏", "5"),
                  ("南门公告栏", None), ("地下车库入口信息栏", "P"))
 
-WATER_CUT = """# 停水通知
-
-尊敬的各位业主、住户：
-因市政供水管网检修，小区将暂停供水，具体安排如下：
+WATER_CUT = """因市政供水管网检修，小区将暂停供水，具体安排如下：
 
 - 停水时间：**{day} 9:00至17:00**
 - 影响范围：1号楼至3号楼
 
+# 温馨提示
+
 请您提前做好储水准备，停水期间请关闭家中水龙头。给您带来不便，敬请谅解，谢谢！"""
 
-LIFT_CHECK = """# 电梯年度检验通知
-
-尊敬的各位业主、住户：
-根据特种设备安全要求，电梯将进行年度检验：
+LIFT_CHECK = """根据特种设备安全要求，电梯将进行年度检验：
 
 1. 检验期间每部电梯停运约2小时
 2. 检验顺序以现场公示为准
 
 请您合理安排出行，谢谢配合！"""
 
-AUTUMN_CLEAN = """# 秋季清洁活动
+AUTUMN_CLEAN = """本周末小区开展秋季环境清洁活动，欢迎您带上家人一同参加，现场有小礼品相送。谢谢！"""
 
-尊敬的各位业主：
-本周末小区开展秋季环境清洁活动，欢迎您带上家人一同参加，现场有小礼品相送。谢谢！"""
-
-PARKING_RULES = """# 车库管理提示
-
-车库内请勿堆放杂物，请按车位停放，谢谢您的配合！"""
+PARKING_RULES = """车库内请勿堆放杂物，请按车位停放，谢谢您的配合！"""
 
 
 def _notices(site, users, now) -> str:
@@ -635,10 +626,11 @@ def _notices(site, users, now) -> str:
 
     waiting = notices.draft_notice(site, kind=GENERAL, content=notices.Content(
         title="车库管理温馨提示", body=PARKING_RULES, valid_from=today + timedelta(days=1),
-        valid_to=today + timedelta(days=30), building_ids=[buildings["P"].id]), actor=clerk, now=now - timedelta(hours=3))
+        valid_to=today + timedelta(days=30), building_ids=[buildings["P"].id]), actor=clerk,
+        now=now - timedelta(hours=3))
     notices.submit(waiting.revisions[-1], actor=clerk, now=now - timedelta(hours=2))
     checked = notices.draft_notice(site, kind=MAINTENANCE, content=notices.Content(
-        title="关于外墙清洗的通知", body="# 外墙清洗\n\n本周六将清洗5号楼、6号楼外墙，请您关好窗户，谢谢！",
+        title="关于外墙清洗的通知", body="本周六将清洗5号楼、6号楼外墙，请您关好窗户，谢谢！",
         valid_from=today + timedelta(days=2), valid_to=today + timedelta(days=5),
         building_ids=[buildings["5"].id, buildings["6"].id]), actor=clerk, now=now - timedelta(hours=6))
     notices.submit(checked.revisions[-1], actor=clerk, now=now - timedelta(hours=5))

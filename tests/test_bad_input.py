@@ -34,7 +34,7 @@ SKIP = {"auth.logout", "auth.set_locale", "static"}
 
 def form_field_names():
     names = set()
-    for package in ("auth", "audit", "billing", "estate", "visitors", "workorders"):
+    for package in ("auth", "audit", "billing", "estate", "visitors", "workorders", "notices"):
         module = importlib.import_module(f"frontdesk.{package}.forms")
         for _name, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, FlaskForm) and cls.__module__ == module.__name__:

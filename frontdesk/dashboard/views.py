@@ -26,7 +26,31 @@ def home():
         visitors = visitor_queries.desk_figures(figures.site.id, today)
     return render_template("dashboard/home.html", f=figures, method_labels=dict(METHOD_CHOICES), visitors=visitors,
                            my_visitors=visitor_queries.visits_for_host(current_user.id, today),
-                           **_workorder_figures(figures.site))
+                           notices_left_up=_notices_left_up(figures.site, today),
+                           staff_notices=_staff_notices(figures.site, today), **_workorder_figures(figures.site))
+
+
+def _staff_notices(site, today) -> list[dict]:
+    """The approved notices meant for the home page of the site's staff, in force today: their
+    number, title, last day and text (as blocks of the notice markup), from the approved snapshot."""
+    from ..notices import queries as notice_queries, rules as notice_rules
+
+    if site is None:
+        return []
+    return [{"id": r.notice_id, "number": r.snapshot["number"], "title": r.snapshot["title"], "valid_to": r.valid_to,
+             "blocks": notice_rules.parse_body(r.snapshot["body"])}
+            for r in notice_queries.for_the_home_page(site.id, today)]
+
+
+def _notices_left_up(site, today) -> int:
+    """For whoever posts notices (stewards, supervisors): how many are still up on the boards after
+    they expired or were replaced."""
+    from ..auth.permissions import NOTICES_POST, SUPERVISOR
+    from ..notices import queries as notice_queries
+
+    if site is None or not (current_user.can(NOTICES_POST) or SUPERVISOR in current_user.roles):
+        return 0
+    return notice_queries.left_up_after_expiry(site.id, today)
 
 
 def _workorder_figures(site) -> dict:

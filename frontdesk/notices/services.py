@@ -135,8 +135,7 @@ def change_draft(revision, *, content: Content, actor, now):
     revision = _locked(revision)
     if revision.status != DRAFT:
         raise InvalidTransition(_l("Only a draft can be changed; start a new revision of an approved notice."))
-    if actor.id not in (revision.drafted_by_id, revision.notice.author_id) and not actor.can(NOTICES_CHECK):
-        raise NotAllowed(_l("Only the author or a supervisor changes a draft."))
+    _require_author_or_supervisor(revision, actor)
     content = _checked_content(revision.notice.site, content)
     before = {"title": revision.title, "valid_from": revision.valid_from, "valid_to": revision.valid_to}
     _fill(revision, content)
@@ -145,12 +144,18 @@ def change_draft(revision, *, content: Content, actor, now):
                                  "valid_to": content.valid_to})
 
 
+def _require_author_or_supervisor(revision, actor):
+    if actor.id not in (revision.drafted_by_id, revision.notice.author_id) and not actor.can(NOTICES_CHECK):
+        raise NotAllowed(_l("Only the author or a supervisor changes a draft."))
+
+
 def submit(revision, *, actor, now) -> list[rules.WordingNote]:
-    """Send a draft for approval. Returns the wording notes (the drafter has seen them on the form;
-    they do not stop the submission). Raises NotAllowed or InvalidTransition. Audited as
-    notice.submit."""
+    """Send a draft for approval, as its author or a supervisor. Returns the wording notes (the
+    drafter has seen them on the form; they do not stop the submission). Raises NotAllowed or
+    InvalidTransition. Audited as notice.submit."""
     _require(actor, NOTICES_DRAFT, _l("Your roles do not allow drafting notices."))
     revision = _locked(revision)
+    _require_author_or_supervisor(revision, actor)
     if revision.valid_to < clock.business_day(now):
         raise ValidationFailed(_l("The notice would have expired already: change its dates."), field="valid_to")
     notes = rules.wording_notes(revision.title, revision.body)
@@ -228,8 +233,9 @@ def _freeze(revision, *, actor, now):
 
 
 def reject(revision, *, comment, actor, now):
-    """Send a submitted or checked revision back to its author as a draft, with a comment. Raises
-    ValidationFailed (no comment), NotAllowed or InvalidTransition. Audited as notice.reject."""
+    """Send a submitted or checked revision back to its author as a draft, with a comment; not by
+    its author (who takes it back with `withdraw`). Raises ValidationFailed (no comment), NotAllowed
+    or InvalidTransition. Audited as notice.reject."""
     revision = _locked(revision)
     step = {SUBMITTED: SUPERVISOR_STEP, CHECKED: MANAGER_STEP}.get(revision.status)
     if step is None:
@@ -237,6 +243,8 @@ def reject(revision, *, comment, actor, now):
                                 status=rules.STATUS_LABELS[revision.status])
     _require(actor, NOTICES_CHECK if step == SUPERVISOR_STEP else NOTICES_APPROVE,
              _l("Your roles do not allow deciding on this notice now."))
+    if actor.id in (revision.notice.author_id, revision.drafted_by_id):
+        raise NotAllowed(_l("Nobody decides on a notice they wrote: take it back to change it."))
     comment = (comment or "").strip()
     if not comment:
         raise ValidationFailed(_l("Say why the notice is sent back."), field="comment")
@@ -272,6 +280,42 @@ def new_revision(notice, *, actor, now) -> NoticeRevision:
     return revision
 
 
+def withdraw(revision, *, actor, now):
+    """Take a revision waiting for an approval (submitted or checked) back to draft, to change it:
+    only its author or its drafter may, and the approvals given so far lapse (the next submission
+    starts them again). Raises NotAllowed or InvalidTransition (not waiting for an approval).
+    Audited as notice.withdraw."""
+    _require(actor, NOTICES_DRAFT, _l("Your roles do not allow drafting notices."))
+    revision = _locked(revision)
+    if revision.status not in (SUBMITTED, CHECKED):
+        raise InvalidTransition(_l("This revision is not waiting for an approval (it is at “%(status)s”)."),
+                                status=rules.STATUS_LABELS[revision.status])
+    if actor.id not in (revision.drafted_by_id, revision.notice.author_id):
+        raise NotAllowed(_l("Only the author of a notice takes it back."))
+    _move(revision, DRAFT, "withdraw", actor=actor, now=now)
+
+
+def preview_snapshot(site, *, kind, content: Content, now) -> dict:
+    """What the content would say on paper if it were approved today, in the shape of an approved
+    revision's snapshot but without a number or approvals: the preview PDF draws it. Writes
+    nothing. Raises ValidationFailed as draft_notice does."""
+    if kind not in KINDS:
+        raise ValidationFailed(_l("Choose the kind of notice."), field="kind")
+    content = _checked_content(site, content)
+    return queries.sheet(site, kind=kind, title=content.title, body=content.body, building_ids=content.building_ids,
+                         valid_from=content.valid_from, valid_to=content.valid_to,
+                         issued_on=clock.business_day(now)) | {"sms_text": content.sms_text}
+
+
+def record_reprint(revision, *, actor, now):
+    """Count a further paper copy of an approved revision (its PDF marked 补打). Raises
+    InvalidTransition when the revision is not approved. Audited as notice.reprint."""
+    if revision.status != APPROVED or revision.snapshot is None:
+        raise InvalidTransition(_l("Only an approved notice is printed."))
+    record("notice.reprint", actor=actor, now=now, obj=revision.notice,
+           summary=f"{revision.notice.number} r{revision.no}", after={"revision": revision.no})
+
+
 # --- boards and postings -----------------------------------------------------------------------
 
 def save_board(site, *, name, building_id=None, active=True, board=None, actor, now) -> NoticeBoard:
@@ -298,17 +342,22 @@ def save_board(site, *, name, building_id=None, active=True, board=None, actor, 
     return board
 
 
-def post_notice(notice, board, *, photo=None, actor, now) -> Posting:
+def post_notice(notice, board, *, photo=None, revision_id=None, actor, now) -> Posting:
     """Record that the approved notice is up on `board`: a posting numbered ZT<year>-NNNNN per site
     from the locked counter, with an optional photo (JPEG or PNG, checked by decoding). Raises
     NotAllowed, InvalidTransition (no approved revision, expired, up on that board already) or
     ValidationFailed (a board of another site or out of use, a notice not for the boards, the photo).
+    `revision_id`, when given, is the revision the steward holds on paper: refused (InvalidTransition)
+    when a newer revision has replaced it, so the log never records a sheet that is not on the board.
     Audited as posting.create."""
     _require(actor, NOTICES_POST, _l("Your roles do not allow posting notices."))
     revision = db.session.scalar(sa.select(NoticeRevision).where(
         NoticeRevision.notice_id == notice.id, NoticeRevision.status == APPROVED).with_for_update())
     if revision is None:
         raise InvalidTransition(_l("Only an approved notice is posted."))
+    if revision_id is not None and revision_id != revision.id:
+        raise InvalidTransition(_l("Notice %(number)s was revised: revision %(no)s is in force now. Print it and post "
+                                   "that one."), number=notice.number, no=revision.no)
     if revision.valid_to < clock.business_day(now):
         raise InvalidTransition(_l("Notice %(number)s expired on %(day)s: it is not posted any more."),
                                 number=notice.number, day=revision.valid_to.isoformat())

@@ -189,6 +189,24 @@ def test_a_clerk_cannot_approve_or_reject(db, desk):
     assert_refused(NotAllowed, revision, services.reject, revision, comment="不行", actor=desk.clerk, now=T2)
 
 
+def test_the_author_cannot_reject_their_own_notice(db, desk):
+    revision = submitted(desk, actor=desk.supervisor)
+    error = assert_refused(NotAllowed, revision, services.reject, revision, comment="我自己改", actor=desk.supervisor,
+                           now=T2)
+    assert "wrote" in english(error)
+
+
+def test_only_the_author_or_a_supervisor_submits_a_draft(db, desk):
+    other_clerk = make_user("clerk", username="clerk2", full_name="孙文员", site=desk.site)
+    revision = draft(desk).revisions[-1]
+    services.db.session.commit()
+    before = counts()
+    refused(NotAllowed, services.submit, revision, actor=other_clerk, now=T1)
+    assert counts() == before and fresh(revision).status == DRAFT
+    services.submit(fresh(revision), actor=desk.other_supervisor, now=T1)
+    assert fresh(revision).status == SUBMITTED
+
+
 def test_an_inactive_supervisor_cannot_approve(db, desk):
     revision = submitted(desk)
     desk.supervisor.active = False

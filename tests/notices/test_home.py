@@ -29,3 +29,25 @@ def test_the_home_page_shows_approved_notices_for_it_while_they_are_in_force(des
     services.approve(revision, actor=desk.manager, now=at(2026, 4, 2, 12))
     db.session.commit()
     assert titles(date(2026, 4, 3)) == ["本周消防演练安排（改期）"]
+
+
+def test_every_member_of_staff_reads_the_notices_for_the_home_page_on_theirs(db, desk, as_user, monkeypatch):
+    from frontdesk.core import clock
+    from tests.factories import make_user
+
+    approved(desk, title="本周消防演练安排", to_home=True, to_boards=False, body="周三下午**3点**消防演练，请您配合。")
+    approved(desk, title="只上信息栏的通知")
+    cashier = make_user("cashier", username="cash1", full_name="钱收费", site=desk.site, locale="en")
+    elsewhere = make_user("cashier", username="cash2", full_name="海收费", site=desk.other_site, locale="en")
+    db.session.commit()
+    monkeypatch.setattr(clock, "now", lambda: at(2026, 4, 3, 9))
+
+    page = as_user(cashier).get("/").get_data(as_text=True)
+    assert "本周消防演练安排" in page and "<strong>3点</strong>" in page and "TZ2026-0001" in page
+    assert "只上信息栏的通知" not in page
+    assert 'href="/notices/' not in page  # a cashier does not work on notices: the text is all they get
+    assert 'href="/notices/1"' in as_user(desk.clerk).get("/").get_data(as_text=True)
+    assert "本周消防演练安排" not in as_user(elsewhere).get("/").get_data(as_text=True)
+
+    monkeypatch.setattr(clock, "now", lambda: at(2026, 4, 5, 9))  # expired after 4 April
+    assert "本周消防演练安排" not in as_user(cashier).get("/").get_data(as_text=True)
