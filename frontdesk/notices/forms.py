@@ -114,8 +114,8 @@ class PostForm(DeskForm):
     photo = FileField(_l("Photo of the notice on the board (JPEG or PNG, up to 5 MB; optional)"))
 
 
-class TakeDownForm(DeskForm):
-    """A one-button change (take down, send again): the CSRF token and the page to go back to."""
+class ButtonForm(DeskForm):
+    """A one-button change (take down, send again, reprint): the CSRF token and the page to go back to."""
 
     next = HiddenField(validators=[Optional(), Length(max=300)])
 

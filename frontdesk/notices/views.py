@@ -5,10 +5,9 @@ the take-down list of a day, and the text messages of a notice. Thin: load, auth
 form, call one service, commit, redirect."""
 from datetime import timedelta
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from ..auth.permissions import NOTICES_APPROVE, NOTICES_CHECK, NOTICES_DRAFT, NOTICES_POST, permission_required
 from ..billing.queries import desk_site
@@ -23,7 +22,7 @@ from ..extensions import db
 from . import bp, pdf, queries, rules, services
 from .forms import (
     MAX_LOG_DAYS, BoardForm, DecisionForm, NoticeFilterForm, NoticeForm, PostForm, PostingLogForm, RejectForm,
-    TakeDownDayForm, TakeDownForm,
+    TakeDownDayForm, ButtonForm,
 )
 from .models import (
     APPROVED, CHECKED, DRAFT, MANAGER_STEP, SUBMITTED, SUPERSEDED, SUPERVISOR_STEP, Notice, NoticeBoard,
@@ -57,18 +56,15 @@ def _desk_site():
     return site
 
 
+def _checked(form):
+    """A button form (CSRF only): a request without a valid token is refused outright."""
+    if not form.validate():
+        abort(400)
+    return form
+
+
 def _notice_or_404(notice_id) -> Notice:
     return site_record_or_404(Notice, notice_id, _desk_site())
-
-
-def _url_if(endpoint, **values):
-    """The URL of a page another part of the package adds, once it is there."""
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 def _note_text(note) -> str:
@@ -281,10 +277,10 @@ def _notice_page(notice, status=200, reject=None):
         decisions=queries.decisions_of(notice), today=today, sms_limit=SMS_LIMIT,
         notes=[_note_text(n) for n in rules.wording_notes(revision.title, revision.body)],
         reject=reject or RejectForm(formdata=None),
-        post_url=_url_if("notices.post", notice_id=notice.id)
+        post_url=url_for(".post", notice_id=notice.id)
         if in_force and in_force.to_boards and in_force.valid_to >= today and current_user.can(NOTICES_POST)
         else None,
-        texts_url=_url_if("notices.texts", notice_id=notice.id)
+        texts_url=url_for(".texts", notice_id=notice.id)
         if any(r.to_sms and r.snapshot for r in notice.revisions) else None), status
 
 
@@ -376,15 +372,25 @@ def revise(notice_id):
 @bp.get("/<int:notice_id>/pdf")
 @permission_required(*SEE)
 def notice_pdf(notice_id):
-    """The approved revision as it was frozen; ?reprint=1 marks a further copy 补打 and counts it."""
+    """The approved revision as it was frozen."""
     notice = _notice_or_404(notice_id)
     revision = queries.approved_revision(notice)
     if revision is None:
         abort(404)
-    reprint = request.args.get("reprint") == "1"
-    if reprint:
-        services.record_reprint(revision, actor=current_user, now=clock.now())
-    data = pdf.render_notice(revision.snapshot, reprint=reprint)
+    return pdf_response(pdf.render_notice(revision.snapshot), notice.number)
+
+
+@bp.post("/<int:notice_id>/reprint")
+@permission_required(*SEE)
+def notice_reprint(notice_id):
+    """A further paper copy of the approved revision, marked 补打 and counted."""
+    notice = _notice_or_404(notice_id)
+    revision = queries.approved_revision(notice)
+    if revision is None:
+        abort(404)
+    _checked(ButtonForm())
+    services.record_reprint(revision, actor=current_user, now=clock.now())
+    data = pdf.render_notice(revision.snapshot, reprint=True)
     db.session.commit()
     return pdf_response(data, notice.number)
 
@@ -395,13 +401,6 @@ def _badges(day) -> dict:
     """The words of the badges a posting up may carry, translated once a page."""
     return {"expired": _("Expired"), "replaced": _("Replaced"), "last_day": _("Last day today"),
             "expires": _("Last day"), "day": day}
-
-
-def _checked(form):
-    """A button form (CSRF only): a request without a valid token is refused outright."""
-    if not form.validate():
-        abort(400)
-    return form
 
 
 # --- the boards ----------------------------------------------------------------------------------
@@ -601,7 +600,7 @@ def take_down_list():
 @permission_required(NOTICES_POST)
 def take_down(posting_id):
     posting = site_record_or_404(Posting, posting_id, _desk_site())
-    form = _checked(TakeDownForm())
+    form = _checked(ButtonForm())
     back = safe_next(form.next.data, url_for(".board_view"))
     try:
         services.take_down(posting, actor=current_user, now=clock.now())
@@ -644,7 +643,7 @@ def retry_text(message_id):
         if message is not None and message.object_type == "notice_revision" and message.object_id else None
     if revision is None or revision.notice.site_id != _desk_site().id:
         abort(404)
-    form = _checked(TakeDownForm())
+    form = _checked(ButtonForm())
     back = safe_next(form.next.data, url_for(".texts", notice_id=revision.notice_id))
     try:
         notify.retry(message, actor=current_user, now=clock.now())

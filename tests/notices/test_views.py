@@ -284,7 +284,11 @@ def test_a_reprint_is_marked_and_counted(db, as_user, desk, steward):
     revision = approved(desk)
     client = as_user(steward)
 
-    response = client.get(f"/notices/{revision.notice_id}/pdf?reprint=1")
+    first = client.get(f"/notices/{revision.notice_id}/pdf")
+    assert first.status_code == 200 and "补打" not in pdf_text(first.data)
+    assert ("notice.reprint", steward.id) not in audit_actions(revision.notice)  # looking at it writes nothing
+
+    response = client.post(f"/notices/{revision.notice_id}/reprint")
 
     assert response.status_code == 200 and "补打" in pdf_text(response.data)
     assert ("notice.reprint", steward.id) in audit_actions(revision.notice)
