@@ -410,3 +410,50 @@ def test_the_worker_thread_sends_the_queue_until_stopped(app, db, mail):
     assert not thread.is_alive()
     assert [r.rcpt_tos for r in mail.received] == [["chen@example.com"]]
     assert fresh(db, message_id).status == SENT
+
+
+def test_the_worker_sends_a_long_queue_round_after_round_without_waiting_for_the_next_poll(app, db, mail):
+    # 130 text messages: three rounds of at most 50; the poll is an hour, so only going straight on
+    # after a full round sends them all
+    queued = notify.enqueue_many(db.session, notify.SMS, [f"139{n:08d}" for n in range(130)], "【星河产业园】明日停水",
+                                 now=NOW)
+    db.session.commit()
+    assert queued == 130
+
+    def sent():
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
+                                  .where(OutboxMessage.status == SENT))
+        db.session.rollback()  # holding a read open would keep the worker's writes out on SQLite
+        return count
+
+    stop, thread = notify.start_worker_thread(app, interval=3600, now_fn=at(NOW))
+    try:
+        deadline = time.monotonic() + 60
+        while sent() < 130 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        notify.wake()
+        thread.join(20)
+
+    assert not thread.is_alive()
+    assert sent() == 130
+
+
+def test_enqueue_many_queues_one_message_per_recipient_as_given(db):
+    from frontdesk.estate.models import Site
+    from tests.factories import make_site
+
+    site = make_site("PARK")
+    db.session.commit()
+    recipients = ["13900000001", "13900000002", "x\"'; DROP TABLE outbox_message; --", "张伟 <zw@example.com>"]
+    assert notify.enqueue_many(db.session, notify.SMS, [], "无人", now=NOW) == 0
+    assert notify.enqueue_many(db.session, notify.SMS, recipients, "请您谅解，谢谢！", now=NOW, site_id=site.id,
+                               obj=site) == 4
+    db.session.commit()
+
+    rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(m.recipient, m.channel, m.body, m.status, m.attempts, m.next_attempt_at, m.created_at, m.site_id,
+             m.object_type, m.object_id, m.subject, m.last_error) for m in rows] == [
+        (r, notify.SMS, "请您谅解，谢谢！", QUEUED, 0, NOW, NOW, site.id, Site.__tablename__, site.id, "", "")
+        for r in recipients]
