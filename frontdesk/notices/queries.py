@@ -27,9 +27,10 @@ LIST_FILTERS = (DRAFT, WAITING, IN_APPROVAL, CURRENT, EXPIRED, SUPERSEDED)
 def _latest_revision():
     """The latest revision of each notice, as an alias to select and filter on."""
     latest = aliased(NoticeRevision, name="latest")
-    newest_no = (sa.select(sa.func.max(NoticeRevision.no)).where(NoticeRevision.notice_id == latest.notice_id)
-                 .correlate(latest).scalar_subquery())
-    return latest, latest.no == newest_no
+    # no newer revision: an anti-join the databases run once, not a max() per notice
+    newer = (sa.select(NoticeRevision.id).where(NoticeRevision.notice_id == latest.notice_id,
+                                                NoticeRevision.no > latest.no).correlate(latest).exists())
+    return latest, ~newer
 
 
 def _waiting_for(user, latest):
