@@ -51,6 +51,9 @@ class NoticeRevision(Base):
         sa.CheckConstraint(sa.column("status").in_(REVISION_STATUSES), name="status_known"),
         sa.CheckConstraint("valid_to >= valid_from", name="valid_period"),
         sa.Index("ix_notice_revision_status", "status", "valid_to"),
+        # "the approved revision of this notice" (approval, posting): SQLite, without statistics,
+        # would otherwise read every approved revision through the index above
+        sa.Index("ix_notice_revision_notice_status", "notice_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -148,7 +148,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message'))
     )
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
-        batch_op.create_index('ix_outbox_message_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_outbox_message_due', ['status', 'next_attempt_at', 'id'], unique=False)
         batch_op.create_index('ix_outbox_message_object', ['object_type', 'object_id'], unique=False)
 
     op.create_table('time_limit',
@@ -566,6 +566,7 @@ def upgrade():
     sa.UniqueConstraint('notice_id', 'no', name=op.f('uq_notice_revision_notice_id_no'))
     )
     with op.batch_alter_table('notice_revision', schema=None) as batch_op:
+        batch_op.create_index('ix_notice_revision_notice_status', ['notice_id', 'status'], unique=False)
         batch_op.create_index('ix_notice_revision_status', ['status', 'valid_to'], unique=False)
 
     op.create_table('occupancy',
@@ -1185,6 +1186,7 @@ def downgrade():
     op.drop_table('occupancy')
     with op.batch_alter_table('notice_revision', schema=None) as batch_op:
         batch_op.drop_index('ix_notice_revision_status')
+        batch_op.drop_index('ix_notice_revision_notice_status')
 
     op.drop_table('notice_revision')
     op.drop_table('notice_delivery')
