@@ -586,7 +586,7 @@ PARKING_RULES = """车库内请勿堆放杂物，请按车位停放，谢谢您�
 
 def _notices(site, users, now) -> str:
     """Five notice boards and notices at every stage, through the real services: a water cut
-    approved and posted on two boards, a lift inspection sent by text message too, an autumn
+    approved, posted on two boards and shown on the staff's home page, a lift inspection sent by text message too, an autumn
     event that expired yesterday but is still up (the home page flags it), one waiting for the
     supervisor, one for the project manager, and one sent back. Skipped when the site has boards."""
     from .notices import services as notices
@@ -618,7 +618,7 @@ def _notices(site, users, now) -> str:
     water = approved(MAINTENANCE, "关于小区临时停水的通知",
                      WATER_CUT.format(day=f"{(today + timedelta(days=2)).month}月{(today + timedelta(days=2)).day}日"),
                      today, today + timedelta(days=2), at=now - timedelta(days=1, hours=5),
-                     building_ids=[buildings[c].id for c in "123"])
+                     building_ids=[buildings[c].id for c in "123"], to_home=True)
     for notice, on in ((autumn, boards[3:4]), (lift, boards[:4]), (water, boards[:2])):
         for board in on:
             notices.post_notice(notice, board, actor=steward,

@@ -26,31 +26,29 @@ def home():
         visitors = visitor_queries.desk_figures(figures.site.id, today)
     return render_template("dashboard/home.html", f=figures, method_labels=dict(METHOD_CHOICES), visitors=visitors,
                            my_visitors=visitor_queries.visits_for_host(current_user.id, today),
-                           notices_left_up=_notices_left_up(figures.site, today),
-                           staff_notices=_staff_notices(figures.site, today), **_workorder_figures(figures.site))
+                           **_notice_figures(figures.site, today), **_workorder_figures(figures.site))
 
 
-def _staff_notices(site, today) -> list[dict]:
-    """The approved notices meant for the home page of the site's staff, in force today: their
-    number, title, last day and text (as blocks of the notice markup), from the approved snapshot."""
+def _notice_figures(site, today) -> dict:
+    """The notices on the home page: for every member of the site's staff the approved notices
+    meant for it that are in force today (number, title, last day, text as blocks of the notice
+    markup, from the approved snapshot); for an approver how many wait for their approval; for
+    whoever posts notices how many are still up after they expired or were replaced."""
+    from ..auth.permissions import NOTICES_APPROVE, NOTICES_CHECK, NOTICES_POST, SUPERVISOR
     from ..notices import queries as notice_queries, rules as notice_rules
 
+    found = {"staff_notices": [], "notices_waiting": 0, "notices_left_up": 0}
     if site is None:
-        return []
-    return [{"id": r.notice_id, "number": r.snapshot["number"], "title": r.snapshot["title"], "valid_to": r.valid_to,
-             "blocks": notice_rules.parse_body(r.snapshot["body"])}
-            for r in notice_queries.for_the_home_page(site.id, today)]
-
-
-def _notices_left_up(site, today) -> int:
-    """For whoever posts notices (stewards, supervisors): how many are still up on the boards after
-    they expired or were replaced."""
-    from ..auth.permissions import NOTICES_POST, SUPERVISOR
-    from ..notices import queries as notice_queries
-
-    if site is None or not (current_user.can(NOTICES_POST) or SUPERVISOR in current_user.roles):
-        return 0
-    return notice_queries.left_up_after_expiry(site.id, today)
+        return found
+    found["staff_notices"] = [
+        {"id": r.notice_id, "number": r.snapshot["number"], "title": r.snapshot["title"], "valid_to": r.valid_to,
+         "blocks": notice_rules.parse_body(r.snapshot["body"])}
+        for r in notice_queries.for_the_home_page(site.id, today)]
+    if current_user.can(NOTICES_CHECK) or current_user.can(NOTICES_APPROVE):
+        found["notices_waiting"] = len(notice_queries.waiting_for(site.id, current_user))
+    if current_user.can(NOTICES_POST) or SUPERVISOR in current_user.roles:
+        found["notices_left_up"] = notice_queries.left_up_after_expiry(site.id, today)
+    return found
 
 
 def _workorder_figures(site) -> dict:

@@ -51,3 +51,16 @@ def test_every_member_of_staff_reads_the_notices_for_the_home_page_on_theirs(db,
 
     monkeypatch.setattr(clock, "now", lambda: at(2026, 4, 5, 9))  # expired after 4 April
     assert "本周消防演练安排" not in as_user(cashier).get("/").get_data(as_text=True)
+
+
+def test_an_approver_is_told_on_the_home_page_how_many_notices_wait_for_them(db, desk, as_user):
+    from tests.notices.conftest import submitted
+
+    submitted(desk, title="等主管审批的通知")
+    checked(desk, title="等经理审批的通知")
+    assert "1 notice waits for your approval" in as_user(desk.supervisor).get("/").get_data(as_text=True)
+    page = as_user(desk.manager).get("/").get_data(as_text=True)
+    assert "1 notice waits for your approval" in page and 'href="/notices/?status=waiting"' in page
+    assert "wait for your approval" not in as_user(desk.clerk).get("/").get_data(as_text=True)
+    checked(desk, title="又一份等经理审批的通知")
+    assert "2 notices wait for your approval" in as_user(desk.manager).get("/").get_data(as_text=True)
