@@ -5,6 +5,8 @@ from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms.i18n import DefaultTranslations, messages_path
 
+from .http import MAX_ID
+
 # WTForms' own messages ("This field is required.") per locale. Flask-WTF parses the catalog from
 # disk for every request that builds a form (3 ms of a 13 ms page); a catalog never changes while
 # the process runs, so each locale's is parsed once.
@@ -29,3 +31,12 @@ class DeskForm(FlaskForm):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return super().get_translations(form)
             return wtforms_translations()
+
+
+def database_id(value) -> int:
+    """A chosen id (a select's or a checkbox's coerce), as a number the database can hold (0 for
+    none); anything else is not a choice."""
+    number = int(value)
+    if not 0 <= number <= MAX_ID:
+        raise ValueError("not an id")
+    return number

@@ -10,7 +10,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from ..core.forms import DeskForm
+from ..core.forms import DeskForm, database_id
 from ..core.http import MAX_ID
 from ..core.notify import SMS_LIMIT
 from .models import DRAFT, KINDS, MAINTENANCE, SUPERSEDED
@@ -20,14 +20,6 @@ from .rules import KIND_LABELS, MAX_BODY
 FILTER_LABELS = {DRAFT: _l("Draft"), WAITING: _l("Waiting for me"), IN_APPROVAL: _l("In approval"),
                  CURRENT: _l("Approved and current"), EXPIRED: _l("Expired"),
                  SUPERSEDED: _l("Revised (earlier revisions superseded)")}
-
-
-def database_id(value) -> int:
-    """A chosen id the database can hold; anything else is not a choice."""
-    number = int(value)
-    if not 1 <= number <= MAX_ID:
-        raise ValueError("not an id")
-    return number
 
 
 class CheckboxesField(SelectMultipleField):

@@ -4,19 +4,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..core.forms import DeskForm
-from ..core.http import MAX_ID
+from ..core.forms import DeskForm, database_id
 from ..estate.forms import CheckboxesField
 from .models import ANSWERS, ID_TYPES, PURPOSES, WATCH_LEVELS
 from .rules import ANSWER_LABELS, ID_TYPE_LABELS, PURPOSE_LABELS, WATCH_LEVEL_LABELS
-
-
-def database_id(value) -> int:
-    """A chosen id, as a number the database can hold (0 for none); anything else is not a choice."""
-    number = int(value)
-    if not 0 <= number <= MAX_ID:
-        raise ValueError("not an id")
-    return number
 
 
 class VisitorFields(DeskForm):

@@ -7,7 +7,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..core.forms import DeskForm
+from ..core.forms import DeskForm, database_id
 from ..core.http import MAX_ID
 from .models import (
     CALLBACK_POLICIES, CATEGORIES, CHANNELS, COMPLEXITIES, ENQUIRY, HOLD_REASONS, KINDS, LIMIT_UNITS, ORDINARY,
@@ -17,14 +17,6 @@ from .rules import (
     CALLBACK_LABELS, CATEGORY_LABELS, CHANNEL_LABELS, COMPLEXITY_LABELS, HOLD_REASON_LABELS, KIND_LABELS,
     STATUS_LABELS, UNIT_LABELS, URGENCY_LABELS,
 )
-
-
-def database_id(value) -> int:
-    """A chosen id the database can hold (0 for none); anything else is not a choice."""
-    number = int(value)
-    if not 0 <= number <= MAX_ID:
-        raise ValueError("not an id")
-    return number
 
 
 def _labelled(codes, labels):
