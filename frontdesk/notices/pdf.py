@@ -1,7 +1,8 @@
 """The approved notice as an A4 page to post, drawn from the snapshot frozen at its approval, so a
 reprint says exactly what the original said (and is marked 补打): the company, the title, the
 number, the text laid out from its markup, the dates, and the service centre's name under its seal.
-A preview of a draft is the same page without number and seal, marked 样稿 across every page.
+A preview of a draft is the same page without seal, marked 样稿 across every page (numbered only
+when it is a new revision of a numbered notice).
 The posting log (张贴记录) of a range of days is printed here too, in number order, for filing.
 
 Like the receipts, this is a Chinese document: its words belong to the form and are constants here."""
@@ -39,7 +40,7 @@ def _preview_mark(canvas, _page, _pages):
 
 def render_notice(snapshot, *, reprint=False, preview=False) -> bytes:
     """One approved notice; `reprint` marks it 补打. A `preview` (of content not approved yet) has
-    no number, no seal and 样稿 across every page."""
+    no seal and 样稿 across every page, and no number unless it is a new revision of a numbered one."""
     s = snapshot or {}
     doc = Document(A4_PORTRAIT, title=s.get("title", ""), author=s.get("company", ""), subject=s.get("number") or "",
                    margins=MARGINS, page_footer=_preview_mark if preview else None)
@@ -48,8 +49,8 @@ def render_notice(snapshot, *, reprint=False, preview=False) -> bytes:
     draw_text(c, s.get("company", ""), doc.width / 2, flow.reserve(20) - 14, font=font, size=13, align="center")
     for line in wrap(s.get("title", ""), font, 20, doc.content_width):
         draw_text(c, line, doc.width / 2, flow.reserve(34) - 26, font=font, size=20, align="center", bold=True)
-    number = PREVIEW_NUMBER if preview else s.get("number") or ""
-    if not preview and (s.get("revision") or 1) > 1:
+    number = s.get("number") or (PREVIEW_NUMBER if preview else "")
+    if s.get("number") and (s.get("revision") or 1) > 1:
         number += f"（第{s['revision']}版）"
     draw_text(c, f"编号：{number}", doc.right, flow.reserve(24) - 14, font=font, size=10.5, align="right")
     if reprint:

@@ -109,7 +109,19 @@ def _content(form) -> services.Content:
                             sms_text=_sms_text(form))
 
 
-def _preview(site, form) -> dict:
+def _editing(site, form) -> Notice | None:
+    """The notice whose draft the form changes (its revision id is on the form), if any."""
+    revision = db.session.get(NoticeRevision, form.revision_id.data) \
+        if form.revision_id.data and not form.revision_id.errors else None
+    return revision.notice if revision is not None and revision.notice.site_id == site.id else None
+
+
+def _numbered(notice) -> dict:
+    """The number a preview shows: a new revision of a numbered notice keeps its number."""
+    return {"number": notice.number, "revision": notice.revisions[-1].no} if notice is not None else {}
+
+
+def _preview(site, form, notice=None) -> dict:
     """The form as it stands, as it would be printed, with its wording notes and the length of its
     text message. A half-filled form previews what there is; a text the service would refuse is not
     drawn, its problem is said instead."""
@@ -117,7 +129,7 @@ def _preview(site, form) -> dict:
     problem = rules.body_problem(body) if body.strip() else None
     sheet = queries.sheet(site, kind=form.kind.data, title=title, body="" if problem else body,
                           building_ids=form.building_ids.data, valid_from=form.valid_from.data,
-                          valid_to=form.valid_to.data, issued_on=clock.business_day())
+                          valid_to=form.valid_to.data, issued_on=clock.business_day(), **_numbered(notice))
     empty = not (title or body.strip())
     return {"sheet": sheet, "blocks": rules.parse_body(sheet["body"]), "problem": str(problem) if problem else None,
             "notes": [] if empty else [_note_text(n) for n in rules.wording_notes(title, body)], "empty": empty,
@@ -126,7 +138,7 @@ def _preview(site, form) -> dict:
 
 def _form_page(form, notice=None, status=200):
     site = _desk_site()
-    return render_template("notices/form.html", form=form, notice=notice, preview=_preview(site, form),
+    return render_template("notices/form.html", form=form, notice=notice, preview=_preview(site, form, notice),
                            sms_limit=SMS_LIMIT), status
 
 
@@ -213,7 +225,7 @@ def preview():
     site = _desk_site()
     form = _notice_form(site)
     form.validate()  # only to read the fields; whatever is there is previewed
-    found = _preview(site, form)
+    found = _preview(site, form, _editing(site, form))
     html = render_template("notices/_preview.html", sheet=found["sheet"], blocks=found["blocks"],
                            problem=found["problem"])
     return jsonify(html=html, notes=found["notes"], empty=found["empty"], sms_count=found["sms_count"],
@@ -223,20 +235,18 @@ def preview():
 @bp.post("/preview.pdf")
 @permission_required(NOTICES_DRAFT)
 def preview_pdf():
-    """The page the unsaved form would print, without number or seal and marked 样稿; a form that
-    could not be saved comes back with its errors."""
+    """The page the unsaved form would print, without seal, marked 样稿 and numbered only when a
+    new revision of a numbered notice is changed; a form that could not be saved comes back with
+    its errors."""
     site = _desk_site()
     form = _notice_form(site)
     valid = form.validate()
-    # from the form of a draft being changed: its page again, should the preview be refused
-    revision = db.session.get(NoticeRevision, form.revision_id.data) \
-        if form.revision_id.data and not form.revision_id.errors else None
-    notice = revision.notice if revision is not None and revision.notice.site_id == site.id else None
+    notice = _editing(site, form)  # a draft being changed: its page again, should the preview be refused
     if not valid:
         return _form_page(form, notice, INVALID)
     try:
         snapshot = services.preview_snapshot(site, kind=notice.kind if notice else form.kind.data,
-                                             content=_content(form), now=clock.now())
+                                             content=_content(form), now=clock.now()) | _numbered(notice)
     except DomainError as e:
         show_error(form, e)
         return _form_page(form, notice, INVALID)

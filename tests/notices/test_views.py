@@ -237,6 +237,20 @@ def test_the_preview_pdf_is_the_printed_page_without_number_or_seal(db, as_user,
     assert counts()["Notice"] == 1
 
 
+def test_the_previews_of_a_new_revision_keep_the_notices_number(db, as_user, desk):
+    revision = approved(desk)
+    client = as_user(desk.clerk)
+    client.post(f"/notices/{revision.notice_id}/revise", data={"revision_id": revision.id})
+    draft_id = fresh(revision).notice.revisions[-1].id
+
+    page = text(client.get(f"/notices/{revision.notice_id}/edit"))
+    assert "编号：TZ2026-0001（第2版）" in page and "（审批后编号）" not in page
+    answer = client.post("/notices/preview", data=form(revision_id=str(draft_id))).get_json()
+    assert "编号：TZ2026-0001（第2版）" in answer["html"]
+    words = pdf_text(client.post("/notices/preview.pdf", data=form(revision_id=str(draft_id))).data)
+    assert "编号：TZ2026-0001（第2版）" in words and "样稿" in words
+
+
 def test_a_preview_pdf_of_a_form_that_cannot_be_saved_shows_the_form_with_its_errors(db, as_user, desk):
     client = as_user(desk.clerk)
 
