@@ -52,6 +52,11 @@ NOTICES_DRAFT = "notices.draft"  # draft notices, revise them, submit them for a
 NOTICES_CHECK = "notices.check"  # the first approval of a notice (customer-service supervisor)
 NOTICES_APPROVE = "notices.approve"  # the second, final approval of a notice (project manager)
 NOTICES_POST = "notices.post"  # post approved notices on the boards, take them down, keep the boards
+VISITS_RECORD = "visits.record"  # plan and record visits to the companies of one's portfolio, surveys, commitments
+VISITS_ALL = "visits.all"  # every company, visit and manager of the site: lists, figures, survey reports
+VISITS_ASSIGN = "visits.assign"  # assign companies to account managers
+VISITS_SETTINGS = "visits.settings"  # the survey questionnaire, the "not visited in N days" setting
+VISITS_CASES = "visits.cases"  # write up and read case studies
 
 PERMISSION_LABELS = {
     FEES_VIEW: _l("Look up fees"),
@@ -81,24 +86,29 @@ PERMISSION_LABELS = {
     NOTICES_CHECK: _l("Approve notices first (supervisor)"),
     NOTICES_APPROVE: _l("Approve notices finally (project manager)"),
     NOTICES_POST: _l("Post notices and take them down"),
+    VISITS_RECORD: _l("Plan and record customer visits"),
+    VISITS_ALL: _l("See every company's visits and the survey reports"),
+    VISITS_ASSIGN: _l("Assign companies to account managers"),
+    VISITS_SETTINGS: _l("Edit the survey questionnaire and visit settings"),
+    VISITS_CASES: _l("Write and read case studies"),
 }
 
 ROLE_PERMISSIONS = {
     CLERK: {FEES_VIEW, ESTATE_VIEW, DUNNING_VIEW, DUNNING_DELIVER, VISITORS_REGISTER, VISITORS_VIEW,
-            WORKORDERS_LOG, WORKORDERS_VIEW, WORKORDERS_CHASE, NOTICES_DRAFT},
+            WORKORDERS_LOG, WORKORDERS_VIEW, WORKORDERS_CHASE, NOTICES_DRAFT, VISITS_CASES},
     CASHIER: {FEES_VIEW, FEES_COLLECT, ESTATE_VIEW, CONTACT_DETAILS, DUNNING_VIEW, DUNNING_DELIVER},
     STEWARD: {ESTATE_VIEW, WORKORDERS_VIEW, NOTICES_POST},
-    ACCOUNT_MANAGER: {FEES_VIEW, ESTATE_VIEW, CONTACT_DETAILS},
+    ACCOUNT_MANAGER: {FEES_VIEW, ESTATE_VIEW, CONTACT_DETAILS, DUNNING_VIEW, VISITS_RECORD, VISITS_CASES},
     TECHNICIAN: {WORKORDERS_WORK},
     SUPERVISOR: {FEES_VIEW, RECEIPTS_VOID, DAYCLOSE_VIEW_ALL, ESTATE_VIEW, CONTACT_DETAILS,
                  AUDIT_VIEW, REPORTS_VIEW, CHARGES_MANAGE, DUNNING_VIEW, DUNNING_DELIVER, DUNNING_ISSUE,
                  LATE_FEES_WAIVE, VISITORS_REGISTER, VISITORS_VIEW, VISITORS_MANAGE,
                  WORKORDERS_LOG, WORKORDERS_VIEW, WORKORDERS_CHASE, NOTICES_DRAFT, NOTICES_CHECK,
-                 NOTICES_POST},
+                 NOTICES_POST, VISITS_RECORD, VISITS_ALL, VISITS_ASSIGN, VISITS_CASES},
     PROJECT_MANAGER: {FEES_VIEW, DAYCLOSE_VIEW_ALL, ESTATE_VIEW, REPORTS_VIEW, DUNNING_VIEW, VISITORS_VIEW,
-                      WORKORDERS_VIEW, NOTICES_APPROVE},
+                      WORKORDERS_VIEW, NOTICES_APPROVE, VISITS_ALL, VISITS_ASSIGN, VISITS_CASES},
     ADMIN: {ESTATE_VIEW, ESTATE_MANAGE, CHARGES_MANAGE, USERS_MANAGE, AUDIT_VIEW, CONTACT_DETAILS, VISITORS_MANAGE,
-            WORKORDERS_SETTINGS},
+            WORKORDERS_SETTINGS, VISITS_SETTINGS},
 }
 
 

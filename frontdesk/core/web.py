@@ -24,6 +24,7 @@ BLUEPRINTS = [
     ("frontdesk.visitors", "/visitors"),
     ("frontdesk.workorders", "/workorders"),
     ("frontdesk.notices", "/notices"),
+    ("frontdesk.visits", "/visits"),
     ("frontdesk.audit", "/audit"),
 ]
 
@@ -71,7 +72,7 @@ def import_models():
     from importlib import import_module
 
     for name in ("core.numbering", "auth.models", "audit.models", "estate.models", "billing.models", "dunning.models",
-                 "core.notify", "visitors.models", "workorders.models", "notices.models"):
+                 "core.notify", "visitors.models", "workorders.models", "notices.models", "visits.models"):
         import_module(f"frontdesk.{name}")
 
 

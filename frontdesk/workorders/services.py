@@ -16,7 +16,9 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 
 from ..audit.services import record
-from ..auth.permissions import TECHNICIAN, WORKORDERS_CHASE, WORKORDERS_LOG, WORKORDERS_SETTINGS, WORKORDERS_WORK
+from ..auth.permissions import (
+    TECHNICIAN, VISITS_RECORD, WORKORDERS_CHASE, WORKORDERS_LOG, WORKORDERS_SETTINGS, WORKORDERS_WORK,
+)
 from ..auth.models import User
 from ..billing.models import ONE_OFF, Charge, FeeItem
 from ..billing.services import add_one_off_charge
@@ -156,8 +158,9 @@ def log_order(site, *, kind, channel, category, description, report: Report, urg
     site's counter for the year; its time limits are frozen from the site's table. `answered`
     records an enquiry answered on the call: the order is completed at once with `answer`. Raises
     ValidationFailed (kind, channel, category, urgency, reporter, place, description, photos).
+    An account manager logs what a company asked for at a visit (visits.item_to_work_order).
     Audited as workorder.log."""
-    _require(actor, WORKORDERS_LOG)
+    _require(actor, WORKORDERS_LOG, VISITS_RECORD)
     _choice(kind, KINDS, "kind", _l("Choose what kind of call this is."))
     _choice(channel, CHANNELS, "channel", _l("Choose how it reached us."))
     _choice(category, CATEGORIES, "category", _l("Choose a category."))

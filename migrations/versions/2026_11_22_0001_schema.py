@@ -189,6 +189,13 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('username', name=op.f('uq_user_username'))
     )
+    op.create_table('visit_settings',
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('not_visited_days', sa.Integer(), nullable=False),
+    sa.CheckConstraint('not_visited_days BETWEEN 7 AND 730', name=op.f('ck_visit_settings_not_visited_days_range')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_visit_settings_site_id_site')),
+    sa.PrimaryKeyConstraint('site_id', name=op.f('pk_visit_settings'))
+    )
     op.create_table('visitor',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
@@ -273,6 +280,44 @@ def upgrade():
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contact_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_phone_last4'), ['phone_last4'], unique=False)
+
+    op.create_table('customer_visit',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('manager_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('mode', sa.String(length=10), nullable=False),
+    sa.Column('purpose', sa.String(length=14), nullable=False),
+    sa.Column('visit_on', sa.Date(), nullable=False),
+    sa.Column('meet', sa.String(length=100), nullable=False),
+    sa.Column('preparation', sa.String(length=1000), nullable=False),
+    sa.Column('visited_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attendees', sa.String(length=300), nullable=False),
+    sa.Column('summary', sa.String(length=1000), nullable=False),
+    sa.Column('follow_up_on', sa.Date(), nullable=True),
+    sa.Column('followed_up_by_id', sa.Integer(), nullable=True),
+    sa.Column('cancel_reason', sa.String(length=200), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("mode IN ('phone', 'on_site')", name=op.f('ck_customer_visit_mode_known')),
+    sa.CheckConstraint("purpose IN ('routine_care', 'late_payment', 'complaint', 'survey', 'renewal')", name=op.f('ck_customer_visit_purpose_known')),
+    sa.CheckConstraint("status IN ('planned', 'recorded', 'cancelled')", name=op.f('ck_customer_visit_status_known')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_customer_visit_created_by_id_user')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_customer_visit_customer_id_customer')),
+    sa.ForeignKeyConstraint(['followed_up_by_id'], ['customer_visit.id'], name=op.f('fk_customer_visit_followed_up_by_id_customer_visit')),
+    sa.ForeignKeyConstraint(['manager_id'], ['user.id'], name=op.f('fk_customer_visit_manager_id_user')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_customer_visit_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_visit')),
+    sa.UniqueConstraint('site_id', 'number', name=op.f('uq_customer_visit_site_id_number'))
+    )
+    with op.batch_alter_table('customer_visit', schema=None) as batch_op:
+        batch_op.create_index('ix_customer_visit_customer_day', ['customer_id', 'visit_on'], unique=False)
+        batch_op.create_index('ix_customer_visit_follow_up', ['site_id', 'follow_up_on'], unique=False)
+        batch_op.create_index('ix_customer_visit_manager_day', ['manager_id', 'visit_on'], unique=False)
+        batch_op.create_index('ix_customer_visit_site_day', ['site_id', 'visit_on'], unique=False)
 
     op.create_table('day_close',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -442,6 +487,50 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_payment_notice_batch'), ['batch'], unique=False)
         batch_op.create_index(batch_op.f('ix_payment_notice_customer_id'), ['customer_id'], unique=False)
 
+    op.create_table('portfolio',
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('manager_id', sa.Integer(), nullable=True),
+    sa.Column('since', sa.Date(), nullable=False),
+    sa.Column('last_visit_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_portfolio_customer_id_customer')),
+    sa.ForeignKeyConstraint(['manager_id'], ['user.id'], name=op.f('fk_portfolio_manager_id_user')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_portfolio_site_id_site')),
+    sa.PrimaryKeyConstraint('customer_id', name=op.f('pk_portfolio'))
+    )
+    with op.batch_alter_table('portfolio', schema=None) as batch_op:
+        batch_op.create_index('ix_portfolio_manager', ['manager_id', 'last_visit_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_portfolio_site_id'), ['site_id'], unique=False)
+
+    op.create_table('portfolio_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('from_manager_id', sa.Integer(), nullable=True),
+    sa.Column('to_manager_id', sa.Integer(), nullable=True),
+    sa.Column('on', sa.Date(), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('changed_by_id', sa.Integer(), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['changed_by_id'], ['user.id'], name=op.f('fk_portfolio_change_changed_by_id_user')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_portfolio_change_customer_id_customer')),
+    sa.ForeignKeyConstraint(['from_manager_id'], ['user.id'], name=op.f('fk_portfolio_change_from_manager_id_user')),
+    sa.ForeignKeyConstraint(['to_manager_id'], ['user.id'], name=op.f('fk_portfolio_change_to_manager_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_portfolio_change'))
+    )
+    with op.batch_alter_table('portfolio_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_portfolio_change_customer_id'), ['customer_id'], unique=False)
+
+    op.create_table('questionnaire',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_questionnaire_created_by_id_user')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_questionnaire_site_id_site')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_questionnaire')),
+    sa.UniqueConstraint('site_id', 'version', name=op.f('uq_questionnaire_site_id_version'))
+    )
     op.create_table('unit',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
@@ -520,6 +609,30 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_charge_fee_item_id'), ['fee_item_id'], unique=False)
         batch_op.create_index('ix_charge_site_status_due', ['site_id', 'status', 'due_on'], unique=False)
         batch_op.create_index('ix_charge_unit_status', ['unit_id', 'status'], unique=False)
+
+    op.create_table('commitment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('visit_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.String(length=300), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('done_by_id', sa.Integer(), nullable=True),
+    sa.Column('done_note', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_commitment_customer_id_customer')),
+    sa.ForeignKeyConstraint(['done_by_id'], ['user.id'], name=op.f('fk_commitment_done_by_id_user')),
+    sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_commitment_owner_id_user')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_commitment_site_id_site')),
+    sa.ForeignKeyConstraint(['visit_id'], ['customer_visit.id'], name=op.f('fk_commitment_visit_id_customer_visit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_commitment'))
+    )
+    with op.batch_alter_table('commitment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_commitment_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_commitment_open', ['site_id', 'done_at', 'due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_commitment_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_commitment_visit_id'), ['visit_id'], unique=False)
 
     op.create_table('notice_delivery',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -619,6 +732,42 @@ def upgrade():
         batch_op.create_index('ix_payment_customer', ['customer_id', 'paid_at'], unique=False)
         batch_op.create_index('ix_payment_site_day', ['site_id', 'business_on'], unique=False)
         batch_op.create_index('ix_payment_unit', ['unit_id', 'paid_at'], unique=False)
+
+    op.create_table('survey_question',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('questionnaire_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('dimension', sa.String(length=12), nullable=False),
+    sa.Column('text', sa.String(length=200), nullable=False),
+    sa.CheckConstraint("dimension IN ('front_desk', 'security', 'cleaning', 'repairs', 'billing', 'overall', 'recommend')", name=op.f('ck_survey_question_dimension_known')),
+    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire.id'], name=op.f('fk_survey_question_questionnaire_id_questionnaire')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_question')),
+    sa.UniqueConstraint('questionnaire_id', 'dimension', name=op.f('uq_survey_question_questionnaire_id_dimension'))
+    )
+    op.create_table('survey_response',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('questionnaire_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('building_id', sa.Integer(), nullable=True),
+    sa.Column('visit_id', sa.Integer(), nullable=True),
+    sa.Column('respondent', sa.String(length=60), nullable=False),
+    sa.Column('taken_on', sa.Date(), nullable=False),
+    sa.Column('comment', sa.String(length=1000), nullable=False),
+    sa.Column('taken_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['building_id'], ['building.id'], name=op.f('fk_survey_response_building_id_building')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_survey_response_customer_id_customer')),
+    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire.id'], name=op.f('fk_survey_response_questionnaire_id_questionnaire')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_survey_response_site_id_site')),
+    sa.ForeignKeyConstraint(['taken_by_id'], ['user.id'], name=op.f('fk_survey_response_taken_by_id_user')),
+    sa.ForeignKeyConstraint(['visit_id'], ['customer_visit.id'], name=op.f('fk_survey_response_visit_id_customer_visit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_response'))
+    )
+    with op.batch_alter_table('survey_response', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_response_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_survey_response_site_day', ['site_id', 'taken_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_response_visit_id'), ['visit_id'], unique=False)
 
     op.create_table('visit',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -905,6 +1054,19 @@ def upgrade():
     with op.batch_alter_table('receipt', schema=None) as batch_op:
         batch_op.create_index('ix_receipt_cashier_day', ['cashier_id', 'issued_on'], unique=False)
 
+    op.create_table('survey_answer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('response_id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('dimension', sa.String(length=12), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=True),
+    sa.Column('comment', sa.String(length=300), nullable=False),
+    sa.CheckConstraint('score IS NULL OR score BETWEEN 1 AND 5', name=op.f('ck_survey_answer_score_range')),
+    sa.ForeignKeyConstraint(['question_id'], ['survey_question.id'], name=op.f('fk_survey_answer_question_id_survey_question')),
+    sa.ForeignKeyConstraint(['response_id'], ['survey_response.id'], name=op.f('fk_survey_answer_response_id_survey_response')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_answer')),
+    sa.UniqueConstraint('response_id', 'question_id', name=op.f('uq_survey_answer_response_id_question_id'))
+    )
     op.create_table('work_order',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
@@ -982,6 +1144,30 @@ def upgrade():
         batch_op.create_index('ix_work_order_site_status_due', ['site_id', 'status', 'resolve_due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_work_order_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('case_study',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('situation', sa.String(length=2000), nullable=False),
+    sa.Column('action', sa.String(length=2000), nullable=False),
+    sa.Column('result', sa.String(length=2000), nullable=False),
+    sa.Column('lesson', sa.String(length=2000), nullable=False),
+    sa.Column('visit_id', sa.Integer(), nullable=True),
+    sa.Column('work_order_id', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_case_study_author_id_user')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_case_study_site_id_site')),
+    sa.ForeignKeyConstraint(['visit_id'], ['customer_visit.id'], name=op.f('fk_case_study_visit_id_customer_visit')),
+    sa.ForeignKeyConstraint(['work_order_id'], ['work_order.id'], name=op.f('fk_case_study_work_order_id_work_order')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_study'))
+    )
+    with op.batch_alter_table('case_study', schema=None) as batch_op:
+        batch_op.create_index('ix_case_study_site_created', ['site_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_study_visit_id'), ['visit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_study_work_order_id'), ['work_order_id'], unique=False)
+
     op.create_table('chase_notice',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
@@ -1018,6 +1204,22 @@ def upgrade():
     with op.batch_alter_table('collection_visit_charge', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_collection_visit_charge_charge_id'), ['charge_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_collection_visit_charge_visit_id'), ['visit_id'], unique=False)
+
+    op.create_table('visit_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('visit_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('text', sa.String(length=500), nullable=False),
+    sa.Column('answer', sa.String(length=500), nullable=False),
+    sa.Column('work_order_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("kind IN ('opinion', 'request', 'suggestion', 'complaint')", name=op.f('ck_visit_item_kind_known')),
+    sa.ForeignKeyConstraint(['visit_id'], ['customer_visit.id'], name=op.f('fk_visit_item_visit_id_customer_visit')),
+    sa.ForeignKeyConstraint(['work_order_id'], ['work_order.id'], name=op.f('fk_visit_item_work_order_id_work_order')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_visit_item')),
+    sa.UniqueConstraint('work_order_id', name=op.f('uq_visit_item_work_order_id'))
+    )
+    with op.batch_alter_table('visit_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_visit_item_visit_id'), ['visit_id'], unique=False)
 
     op.create_table('work_order_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1101,6 +1303,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_work_order_event_order_id'))
 
     op.drop_table('work_order_event')
+    with op.batch_alter_table('visit_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_visit_item_visit_id'))
+
+    op.drop_table('visit_item')
     with op.batch_alter_table('collection_visit_charge', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_collection_visit_charge_visit_id'))
         batch_op.drop_index(batch_op.f('ix_collection_visit_charge_charge_id'))
@@ -1110,6 +1316,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_chase_notice_order_id'))
 
     op.drop_table('chase_notice')
+    with op.batch_alter_table('case_study', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_study_work_order_id'))
+        batch_op.drop_index(batch_op.f('ix_case_study_visit_id'))
+        batch_op.drop_index('ix_case_study_site_created')
+
+    op.drop_table('case_study')
     with op.batch_alter_table('work_order', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_work_order_unit_id'))
         batch_op.drop_index('ix_work_order_site_status_due')
@@ -1118,6 +1330,7 @@ def downgrade():
         batch_op.drop_index('ix_work_order_assignee')
 
     op.drop_table('work_order')
+    op.drop_table('survey_answer')
     with op.batch_alter_table('receipt', schema=None) as batch_op:
         batch_op.drop_index('ix_receipt_cashier_day')
 
@@ -1172,6 +1385,13 @@ def downgrade():
         batch_op.drop_index('ix_visit_host_user')
 
     op.drop_table('visit')
+    with op.batch_alter_table('survey_response', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_response_visit_id'))
+        batch_op.drop_index('ix_survey_response_site_day')
+        batch_op.drop_index(batch_op.f('ix_survey_response_customer_id'))
+
+    op.drop_table('survey_response')
+    op.drop_table('survey_question')
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.drop_index('ix_payment_unit')
         batch_op.drop_index('ix_payment_site_day')
@@ -1190,6 +1410,13 @@ def downgrade():
 
     op.drop_table('notice_revision')
     op.drop_table('notice_delivery')
+    with op.batch_alter_table('commitment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_commitment_visit_id'))
+        batch_op.drop_index(batch_op.f('ix_commitment_owner_id'))
+        batch_op.drop_index('ix_commitment_open')
+        batch_op.drop_index(batch_op.f('ix_commitment_customer_id'))
+
+    op.drop_table('commitment')
     with op.batch_alter_table('charge', schema=None) as batch_op:
         batch_op.drop_index('ix_charge_unit_status')
         batch_op.drop_index('ix_charge_site_status_due')
@@ -1207,6 +1434,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_unit_building_id'))
 
     op.drop_table('unit')
+    op.drop_table('questionnaire')
+    with op.batch_alter_table('portfolio_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_portfolio_change_customer_id'))
+
+    op.drop_table('portfolio_change')
+    with op.batch_alter_table('portfolio', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_portfolio_site_id'))
+        batch_op.drop_index('ix_portfolio_manager')
+
+    op.drop_table('portfolio')
     with op.batch_alter_table('payment_notice', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_notice_customer_id'))
         batch_op.drop_index(batch_op.f('ix_payment_notice_batch'))
@@ -1239,6 +1476,13 @@ def downgrade():
 
     op.drop_table('dunning_notice')
     op.drop_table('day_close')
+    with op.batch_alter_table('customer_visit', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_visit_site_day')
+        batch_op.drop_index('ix_customer_visit_manager_day')
+        batch_op.drop_index('ix_customer_visit_follow_up')
+        batch_op.drop_index('ix_customer_visit_customer_day')
+
+    op.drop_table('customer_visit')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_phone_last4'))
         batch_op.drop_index(batch_op.f('ix_contact_customer_id'))
@@ -1258,6 +1502,7 @@ def downgrade():
 
     op.drop_table('visitor_pass')
     op.drop_table('visitor')
+    op.drop_table('visit_settings')
     op.drop_table('user')
     with op.batch_alter_table('time_limit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_time_limit_site_id'))

@@ -1,0 +1,2 @@
+"""Pages of customer visits."""
+from . import bp  # noqa: F401
