@@ -8,6 +8,8 @@ billing services, so the numbers, snapshots and audit entries are the ones the d
 Loading is idempotent: a site whose code exists already and a user whose name exists already are
 left alone, so a second run adds nothing. Everything is drawn from a seeded random generator, so
 two installations loaded on the same day hold the same data."""
+import heapq
+import itertools
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -82,6 +84,8 @@ def load(*, now: datetime | None = None, months: int = MONTHS) -> list[str]:
         report.append(_visitors(sites["ESTATE"], users, random.Random("ESTATE-visitors"), now))
         report.append(_work_orders(sites["ESTATE"], users, random.Random("ESTATE-workorders"), now))
         report.append(_notices(sites["ESTATE"], users, now))
+    if "PARK" in sites:
+        report.append(_visits(sites["PARK"], users, random.Random("PARK-visits"), now))
     return report
 
 
@@ -642,3 +646,236 @@ def _notices(site, users, now) -> str:
     notices.reject(sent_back.revisions[-1], comment="措辞生硬，请改用礼貌用语，并写明缴费方式和期限。", actor=supervisor,
                    now=now - timedelta(hours=7))
     return f"notices at {site.code}: {len(boards)} boards, 6 notices ({lift.number} sent by text message too)"
+
+
+# --- customer visits -----------------------------------------------------------------------------
+
+# the park's second account manager and its customer-service supervisor, who assigns the companies
+# and reads the survey reports (the demo's supervisor works at the estate)
+PARK_STAFF = (("account_manager2", "王敏", "account_manager"), ("park_supervisor", "吴建平", "supervisor"))
+VISIT_OPINIONS = (
+    ("opinion", "前台接待热情，访客登记很快", ""),
+    ("opinion", "园区停车位偏紧张，访客车经常没地方停", "已说明访客可停地下二层临时车位"),
+    ("suggestion", "建议在食堂增加晚餐供应", "已记录，将反馈给园区食堂"),
+    ("suggestion", "建议在B座大堂放置共享雨伞", ""),
+    ("opinion", "保洁比去年好多了，卫生间很干净", ""),
+)
+SURVEY_MEANS = {"front_desk": 4.5, "security": 4.2, "cleaning": 4.1, "repairs": 3.5, "billing": 4.3, "overall": 4.1,
+                "recommend": 4.0}
+LOW_SCORE_COMMENTS = {"repairs": "报修后等了两天才有人来", "cleaning": "楼道垃圾有时清运不及时",
+                      "security": "夜间巡逻看不到人", "front_desk": "电话有时没人接", "billing": "电费账单看不懂",
+                      "overall": "希望服务再主动一些", "recommend": "停车问题不解决不好推荐"}
+
+
+def _park_staff(site, now) -> dict[str, User]:
+    found = {u.username: u for u in db.session.scalars(
+        sa.select(User).where(User.username.in_([u for u, _n, _r in PARK_STAFF])))}
+    for username, full_name, role in PARK_STAFF:
+        if username in found:
+            continue
+        user = User(username=username, full_name=full_name, password_hash=auth_services.hash_password(DEMO_PASSWORD),
+                    active=True, locale="zh_CN", failed_logins=0, session_version=1, created_at=now, site=site)
+        user.role_rows = [UserRole(role=role)]
+        db.session.add(user)
+        db.session.flush()
+        record("user.create", actor=None, now=now, obj=user, summary="demo data",
+               after={"username": username, "roles": [role]})
+        found[username] = user
+    return found
+
+
+def _working_day(day: date) -> date:
+    """`day`, or the Friday before when it falls on a weekend."""
+    return day - timedelta(days=max(0, day.weekday() - 4))
+
+
+def _visits(site, users, rng, now) -> str:
+    """The park's account managers at work, through the real services on the demo's clock: the
+    companies shared between 陈思远 and 王敏 half a year ago (one handed over since, a few newcomers
+    nobody looks after yet), about seventy visits recorded over the six months with what the
+    customers said, a satisfaction survey at twenty of them, four companies never visited and a few
+    not for months. And the stories behind the lists: a complaint answered on the spot whose
+    commitment was kept (written up as a case study), a request turned into a work order with a
+    follow-up due this week, a late payment whose commitment is overdue, a follow-up overdue, and
+    this week's plans. Skipped when the site's companies are assigned already."""
+    from .visits import services as visits
+    from .visits.models import Commitment, Portfolio, VisitItem
+
+    if db.session.scalar(sa.select(Portfolio.customer_id).where(Portfolio.site_id == site.id).limit(1)):
+        return f"visits at {site.code}: present, left alone"
+    staff = _park_staff(site, now)
+    chen, wang, supervisor = users["account_manager"], staff["account_manager2"], staff["park_supervisor"]
+    names = {chen.id: chen.full_name, wang.id: wang.full_name}
+    today = clock.business_day(now)
+    companies = list(db.session.scalars(sa.select(Customer).where(Customer.site_id == site.id,
+                                                                  Customer.kind == "company").order_by(Customer.id)))
+    units = dict(db.session.execute(sa.select(Occupancy.customer_id, sa.func.min(Occupancy.unit_id))
+                                    .join(Customer, Customer.id == Occupancy.customer_id)
+                                    .where(Customer.site_id == site.id).group_by(Occupancy.customer_id)).all())
+    newcomers, assigned = companies[-3:], companies[:-3]
+    owner = {}
+    for n, company in enumerate(assigned):
+        manager = chen if n % 3 else wang
+        visits.assign(site, company, manager.id, reason="园区客户经理分工", actor=supervisor,
+                      now=now - timedelta(days=190))
+        owner[company.id] = [(today - timedelta(days=190), manager)]
+    handed = next(c for c in assigned if owner[c.id][0][1] is wang)
+    handed_on = today - timedelta(days=60)
+    owner[handed.id].append((handed_on, chen))
+    chens = [c for c in assigned if owner[c.id][-1][1] is chen and c is not handed]
+    # the stories happen at four of 陈思远's companies, which get no other visit in the last months
+    complained, requested, late_payer, waiting = stories = chens[:4]
+    never = [c for c in assigned if c not in stories][-4:]
+    queue, sequence, done = [], itertools.count(), {"recorded": 0, "surveys": 0}
+
+    def later(instant, action):
+        heapq.heappush(queue, (instant, next(sequence), action))
+
+    def manager_on(company, day):
+        return [m for since, m in owner[company.id] if since <= day][-1]
+
+    def contact(company):
+        person = company.contacts[0] if company.contacts else None
+        return f"{person.name}（{person.position}）" if person else company.name
+
+    def plan_and_record(company, day, purpose, *, hour, items=(), commitments=(), follow_up_on=None,
+                        mode="on_site", survey=False, then=None):
+        """A visit on `day`, planned three days ahead most of the time, recorded two hours after it."""
+        manager = manager_on(company, day)
+        visited_at = _at(day, hour, rng.randrange(0, 50))
+        planned_at = _at(day - timedelta(days=3), 16)
+        state = {}
+        if rng.random() < 0.6 and manager_on(company, day - timedelta(days=3)) is manager:
+            later(planned_at, lambda: state.update(visit=visits.plan_visit(
+                site, customer_id=company.id, visit_on=day, mode=mode, purpose=purpose, meet=contact(company),
+                preparation="", actor=manager, now=planned_at)))
+
+        def record_it():
+            recorded = visited_at + timedelta(hours=2)
+            visit = visits.record_visit(
+                site, visit=state.get("visit"), customer_id=company.id, visited_at=visited_at, mode=mode,
+                purpose=purpose, attendees=f"{contact(company)}、{names[manager.id]}",
+                summary=VISIT_SUMMARIES[purpose], items=[visits.ItemInput(*i) for i in items],
+                commitments=[visits.CommitmentInput(*c) for c in commitments], follow_up_on=follow_up_on,
+                actor=manager, now=recorded)
+            done["recorded"] += 1
+            if survey:
+                _survey(site, visit, company, manager, rng, recorded, (day - today).days / 180 + 1)
+                done["surveys"] += 1
+            if then:
+                then(visit, recorded)
+        later(visited_at, record_it)
+
+    later(_at(handed_on, 8, 30), lambda: visits.assign(
+        site, handed, chen.id, reason="企业要求与A座其他企业统一对接", actor=supervisor, now=_at(handed_on, 8, 30)))
+    # everyday visits: most companies once in the last eleven weeks, some also earlier, a few only
+    # long ago (not visited for months), four never; twenty of them, one every nine days or so,
+    # take the satisfaction survey
+    everyday = []
+    for n, company in enumerate(assigned):
+        if company in never:
+            continue
+        recent = company not in stories and n % 9 != 4
+        days = [today - timedelta(days=rng.randrange(1, 78))] if recent else []
+        if not recent or rng.random() < 0.4:
+            days.append(today - timedelta(days=rng.randrange(95, 180)))
+        everyday += [(company, _working_day(day)) for day in days]
+    surveyed = set()
+    for k in range(20):
+        target = today - timedelta(days=4 + 9 * k)
+        surveyed.add(min((i for i in range(len(everyday)) if i not in surveyed),
+                         key=lambda i: abs((everyday[i][1] - target).days)))
+    for i, (company, day) in enumerate(everyday):
+        purpose = "survey" if i in surveyed else rng.choice(
+            ["routine_care", "routine_care", "routine_care", "renewal", "late_payment"])
+        plan_and_record(company, day, purpose, hour=rng.choice([9, 10, 14, 15]),
+                        items=[rng.choice(VISIT_OPINIONS)] if rng.random() < 0.5 else [],
+                        mode=rng.choice(["on_site", "on_site", "phone"]), survey=purpose == "survey")
+
+    # a complaint answered on the spot, the promise kept and the case written up for training
+    complaint_day = _working_day(today - timedelta(days=24))
+
+    def kept_and_written_up(visit, recorded):
+        promise = db.session.scalars(sa.select(Commitment).where(Commitment.visit_id == visit.id)).one()
+        kept_at, written_at = recorded + timedelta(days=9), recorded + timedelta(days=12)
+        later(kept_at, lambda: visits.complete_commitment(
+            promise, note="已提交电梯高峰运行调整方案，客户确认早高峰等待明显缩短", actor=chen, now=kept_at))
+        later(written_at, lambda: visits.save_case(
+            site, title="电梯高峰等待投诉的当场答复与跟进", visit_id=visit.id, actor=chen, now=written_at,
+            situation=f"{complained.name}行政经理投诉早高峰电梯等待超过五分钟，员工经常迟到，情绪较大。",
+            action="客户经理当场说明电梯群控的调整计划并致歉，承诺两周内提交书面方案；会后协调工程部调整高峰运行模式。",
+            result="第九天提交方案并实施，客户确认等待时间明显缩短，在满意度回访中给出好评。",
+            lesson="投诉当场能答复的先答复，答复不了的给出明确时限并按时兑现，比事后解释更能赢得客户信任。"))
+    plan_and_record(complained, complaint_day, "complaint", hour=10, items=[
+        ("complaint", "早高峰电梯等待时间太长，员工经常迟到", "已当场说明：工程部将调整电梯群控，早高峰增开一部货梯载人")],
+        commitments=[("两周内提交电梯高峰运行调整方案", chen.id, complaint_day + timedelta(days=14))],
+        then=kept_and_written_up)
+
+    # a request that became a work order; a follow-up due this week and a colleague's promise open
+    request_day = _working_day(today - timedelta(days=9))
+    sunday = today + timedelta(days=6 - today.weekday())
+
+    def to_work_order(visit, recorded):
+        request = db.session.scalars(sa.select(VisitItem).where(VisitItem.visit_id == visit.id,
+                                                                VisitItem.kind == "request")).one()
+        later(recorded + timedelta(minutes=20), lambda: visits.item_to_work_order(
+            request, category="hvac", unit_id=units.get(requested.id), actor=chen,
+            now=recorded + timedelta(minutes=20)))
+    plan_and_record(requested, request_day, "routine_care", hour=14, items=[
+        ("request", "三楼会议室空调不制冷，已经一周了", ""), ("opinion", "对园区前台的访客登记服务很满意", "")],
+        commitments=[("工程部上门检修会议室空调", supervisor.id, today + timedelta(days=3))],
+        follow_up_on=min(today + timedelta(days=2), sunday), then=to_work_order)
+
+    # a late payment: the promised answer is overdue
+    late_day = _working_day(today - timedelta(days=28))
+    plan_and_record(late_payer, late_day, "late_payment", hour=15, mode="phone", items=[
+        ("opinion", "对二季度电费账单金额有疑问，核对清楚前暂缓缴费", "已说明电费按分表读数计收，将提供抄表记录")],
+        commitments=[("核对二季度电费分表读数并书面答复", chen.id, late_day + timedelta(days=14))])
+
+    # a follow-up whose day has passed with no visit since
+    plan_and_record(waiting, _working_day(today - timedelta(days=21)), "renewal", hour=10, items=[
+        ("request", "希望续租时扩租隔壁一间办公室", "已说明需确认隔壁租约到期时间")],
+        follow_up_on=today - timedelta(days=6))
+
+    while queue:
+        heapq.heappop(queue)[2]()
+    # this week's plans
+    days = [d for d in (today + timedelta(days=n) for n in range((sunday - today).days + 1)) if d.weekday() < 5]
+    days = days[:3] or [today]
+    wangs = next(c for c in assigned if owner[c.id][-1][1] is wang and c not in never)
+    plans = ((chen, chens[4], days[0], "routine_care", "带上园区服务手册，了解企业扩招后的用餐需求"),
+             (chen, chens[5], days[-1], "renewal", "准备续租合同草案和明年租金方案"),
+             (wang, wangs, days[len(days) // 2], "routine_care", "查看近三个月的报修记录"))
+    for manager, company, day, purpose, preparation in plans:
+        visits.plan_visit(site, customer_id=company.id, visit_on=day, mode="on_site", purpose=purpose,
+                          meet=contact(company), preparation=preparation, actor=manager, now=now - timedelta(hours=1))
+    return (f"visits at {site.code}: {len(assigned)} companies assigned ({len(newcomers)} not yet), "
+            f"{done['recorded']} visits recorded, {done['surveys']} surveys, {len(plans)} visits planned this week")
+
+
+VISIT_SUMMARIES = {
+    "routine_care": "了解企业近况，介绍园区近期服务安排，客户总体满意",
+    "late_payment": "说明欠费情况和缴费期限，客户表示将尽快处理",
+    "complaint": "当面听取投诉并致歉，说明整改安排",
+    "survey": "完成年度满意度调查，听取客户意见",
+    "renewal": "沟通续租意向和面积需求",
+}
+
+
+def _survey(site, visit, company, manager, rng, now, progress):
+    """The satisfaction survey taken at `visit`: scores around the park's usual level, repairs
+    getting better over the half year, a comment where a score is low."""
+    from .visits import services as visits
+
+    questionnaire = visits.questionnaire_for(site, now=now)
+    answers = []
+    for question in questionnaire.questions:
+        mean = SURVEY_MEANS[question.dimension] + (0.8 * progress if question.dimension == "repairs" else 0)
+        score = max(1, min(5, round(rng.gauss(mean, 0.6))))
+        if question.dimension == "billing" and rng.random() < 0.1:
+            score = None  # not applicable: pays through its group's head office
+        answers.append(visits.AnswerInput(question.id, score, LOW_SCORE_COMMENTS[question.dimension]
+                                          if score is not None and score <= 3 else ""))
+    person = company.contacts[0].name if company.contacts else company.name
+    visits.record_survey(site, customer_id=company.id, questionnaire_id=questionnaire.id, answers=answers,
+                         respondent=person, taken_on=visit.visit_on, comment="", visit=visit, actor=manager, now=now)

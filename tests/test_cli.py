@@ -191,3 +191,41 @@ def test_demo_loads_both_sites_and_a_second_run_adds_nothing(app, db, client):
     assert len(notice_queries.on_the_boards(estate.id)) == 7
     assert notice_queries.left_up_after_expiry(estate.id, clock.business_day()) == 1
 
+    # customer visits at the park: two portfolios, the stories behind the manager's lists, and
+    # six months of surveys for the report's chart
+    from datetime import timedelta
+
+    from frontdesk.visits import queries as visit_queries, rules as visit_rules
+    from frontdesk.visits.models import Commitment, CustomerVisit, VisitItem
+    from frontdesk.workorders.models import WorkOrder
+
+    park = db.session.scalar(sa.select(Site).where(Site.code == "PARK"))
+    chen = db.session.scalar(sa.select(User).where(User.username == "account_manager"))
+    today = clock.business_day()
+    figures = {f.name: f for f in visit_queries.manager_figures(park.id, today, today, today, 90)}
+    assert sorted(figures) == ["王敏", "陈思远"] and all(f.companies > 10 for f in figures.values())
+    assert len(visit_queries.companies(park.id, unassigned=True)) == 3
+    assert [c.text for c in visit_queries.open_commitments(park.id, today=today, user_id=chen.id)] == [
+        "核对二季度电费分表读数并书面答复"]
+    assert db.session.scalars(sa.select(Commitment.text).where(Commitment.done_at.is_not(None))).all() == [
+        "两周内提交电梯高峰运行调整方案"]
+    assert len(visit_queries.overdue_follow_ups(park.id, today, manager_id=chen.id)) == 1
+    monday, sunday = visit_rules.week_of(today)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerVisit).where(
+        CustomerVisit.follow_up_on.between(max(monday, today), sunday), CustomerVisit.followed_up_by_id.is_(None))) == 1
+    planned = [v for v in visit_queries.visits_between(park.id, monday, sunday) if v.status == "planned"]
+    assert len(planned) == 3 and {v.manager.full_name for v in planned} == {"陈思远", "王敏"}
+    request = db.session.scalars(sa.select(VisitItem).where(VisitItem.work_order_id.is_not(None))).one()
+    order = db.session.get(WorkOrder, request.work_order_id)
+    assert order.site_id == park.id and order.customer_id == request.visit.customer_id
+    assert visit_queries.visit_of_work_order(order.id).id == request.id
+    answered = db.session.scalars(sa.select(VisitItem).where(VisitItem.kind == "complaint")).one()
+    assert answered.answer and answered.work_order_id is None
+    never = [c for c in visit_queries.not_visited(park.id, today, 90) if c.last_visit_on is None]
+    assert len(never) == 4
+    report = visit_queries.survey_report(park.id, today - timedelta(days=183), today)
+    assert report.responses == 20 and len(report.months) >= 5
+    assert set(report.overall) == set(visit_rules.DIMENSION_LABELS)
+    assert all(3 <= cell.average <= 5 for cell in report.overall.values())
+    cases, total = visit_queries.case_studies(park.id)
+    assert total == 1 and cases[0].visit_id == answered.visit_id

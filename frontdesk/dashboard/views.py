@@ -26,7 +26,8 @@ def home():
         visitors = visitor_queries.desk_figures(figures.site.id, today)
     return render_template("dashboard/home.html", f=figures, method_labels=dict(METHOD_CHOICES), visitors=visitors,
                            my_visitors=visitor_queries.visits_for_host(current_user.id, today),
-                           **_notice_figures(figures.site, today), **_workorder_figures(figures.site))
+                           **_notice_figures(figures.site, today), **_workorder_figures(figures.site),
+                           visit_week=_visit_week(figures.site, today))
 
 
 def _notice_figures(site, today) -> dict:
@@ -66,6 +67,16 @@ def _workorder_figures(site) -> dict:
     if current_user.can(WORKORDERS_WORK):
         found["my_orders"] = workorder_queries.technician_open_count(current_user.id)
     return found
+
+
+def _visit_week(site, today):
+    """The customer-visits card of an account manager: their week and what is overdue, in one statement."""
+    from ..auth.permissions import VISITS_RECORD
+    from ..visits import queries as visit_queries
+
+    if site is None or not current_user.can(VISITS_RECORD):
+        return None
+    return visit_queries.week_card(site.id, current_user.id, today)
 
 
 def _report_form():

@@ -11,7 +11,8 @@ from ..core.db import Base, UTCDateTime
 
 PHONE, ON_SITE = "phone", "on_site"
 MODES = (PHONE, ON_SITE)
-ROUTINE_CARE, LATE_PAYMENT, COMPLAINT, SURVEY, RENEWAL = "routine_care", "late_payment", "complaint", "survey", "renewal"
+ROUTINE_CARE, LATE_PAYMENT, COMPLAINT = "routine_care", "late_payment", "complaint"
+SURVEY, RENEWAL = "survey", "renewal"
 PURPOSES = (ROUTINE_CARE, LATE_PAYMENT, COMPLAINT, SURVEY, RENEWAL)
 PLANNED, RECORDED, CANCELLED = "planned", "recorded", "cancelled"
 STATUSES = (PLANNED, RECORDED, CANCELLED)
@@ -87,7 +88,15 @@ class CustomerVisit(Base):
         sa.Index("ix_customer_visit_manager_day", "manager_id", "visit_on"),
         sa.Index("ix_customer_visit_customer_day", "customer_id", "visit_on"),
         sa.Index("ix_customer_visit_site_day", "site_id", "visit_on"),
-        sa.Index("ix_customer_visit_follow_up", "site_id", "follow_up_on"),
+        # plans left unrecorded and the visits of a status between two days, without reading the
+        # years of recorded visits before them: for one manager, for the site
+        sa.Index("ix_customer_visit_manager_status_day", "manager_id", "status", "visit_on"),
+        sa.Index("ix_customer_visit_site_status_day", "site_id", "status", "visit_on"),
+        # the follow-ups still waiting, by day: a few hundred rows of a site's years of visits (and
+        # the planner knows it, where a full index leaves it guessing how many are waiting)
+        sa.Index("ix_customer_visit_follow_up", "site_id", "follow_up_on",
+                 sqlite_where=sa.text("followed_up_by_id IS NULL AND follow_up_on IS NOT NULL"),
+                 postgresql_where=sa.text("followed_up_by_id IS NULL AND follow_up_on IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -339,3 +339,297 @@ def case_studies(site_id, *, q="", page=1) -> tuple[list, int]:
                               .order_by(CaseStudy.created_at.desc(), CaseStudy.id.desc())
                               .limit(CASES_PAGE).offset((page - 1) * CASES_PAGE))
     return list(rows), total
+
+
+# --- the company page and the home page (portfolio and lists) -------------------------------------
+
+def company_units(customer_id, today) -> list:
+    """The units a company holds on `today` with their building: rows of (number, building code,
+    building name), by unit number."""
+    return db.session.execute(
+        sa.select(Unit.number, Building.code, Building.name)
+        .join(Occupancy, Occupancy.unit_id == Unit.id).join(Building, Building.id == Unit.building_id)
+        .where(Occupancy.customer_id == customer_id, Occupancy.start_on <= today,
+               sa.or_(Occupancy.end_on.is_(None), Occupancy.end_on >= today))
+        .order_by(Unit.number)).all()
+
+
+@dataclass
+class WeekCard:
+    planned: int  # this week's visits still planned
+    recorded: int  # this week's visits recorded
+    follow_ups_overdue: int
+    commitments_overdue: int
+
+
+def week_card(site_id, manager_id, today) -> WeekCard:
+    """One manager's week for the home page, counting the same rows as their lists (visits_between,
+    overdue_follow_ups, open_commitments as of `today`), in one statement: each count reads the
+    manager's visits through ix_customer_visit_manager_day and the open commitments through
+    ix_commitment_open."""
+    monday, sunday = rules.week_of(today)
+
+    def visits(*where):
+        return (sa.select(sa.func.count()).select_from(CustomerVisit)
+                .where(CustomerVisit.manager_id == manager_id, CustomerVisit.site_id == site_id, *where)
+                .correlate(None).scalar_subquery())
+
+    this_week = CustomerVisit.visit_on.between(monday, sunday)
+    commitments = (sa.select(sa.func.count()).select_from(Commitment)
+                   .join(CustomerVisit, CustomerVisit.id == Commitment.visit_id)
+                   .where(Commitment.site_id == site_id, Commitment.done_at.is_(None), Commitment.due_on < today,
+                          sa.or_(Commitment.owner_id == manager_id, CustomerVisit.manager_id == manager_id))
+                   .correlate(None).scalar_subquery())
+    row = db.session.execute(sa.select(
+        visits(this_week, CustomerVisit.status == PLANNED), visits(this_week, CustomerVisit.status == RECORDED),
+        visits(CustomerVisit.follow_up_on < today, CustomerVisit.followed_up_by_id.is_(None),
+               CustomerVisit.status == RECORDED),
+        commitments)).one()
+    return WeekCard(*row)
+
+
+def portfolio_size(site_id, manager_id) -> int:
+    """How many companies a manager looks after (through ix_portfolio_manager)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Portfolio)
+                             .where(Portfolio.manager_id == manager_id, Portfolio.site_id == site_id))
+
+
+@dataclass
+class CompanyFile:
+    """What a manager should know about a company before going."""
+
+    portfolio: Portfolio | None
+    units: list  # held today: (number, building code, building name)
+    history: list[PortfolioChange]
+    work_orders: list
+    account: object  # billing.queries.Account: what is owed today
+    dunning_notice: object | None  # the latest dunning notice
+    dunning_status: str | None  # what it reads today
+    visits: list[CustomerVisit]
+    commitments: list[Commitment]
+    survey: SurveyResponse | None  # the latest
+
+
+def company_file(site_id, customer, today) -> CompanyFile:
+    """The company page: the company's units and manager with the assignment history, its open work
+    orders, arrears and latest dunning notice, its last visits, open commitments and latest survey."""
+    from ..billing.queries import account
+    from ..dunning.queries import dunning_history, notice_statuses
+
+    notice = next(iter(dunning_history(customer.id)), None)
+    return CompanyFile(
+        portfolio=db.session.get(Portfolio, customer.id), units=company_units(customer.id, today),
+        history=portfolio_history(customer.id), work_orders=open_work_orders(customer.id),
+        account=account(customer, today, history=0), dunning_notice=notice,
+        dunning_status=notice_statuses([notice], today)[notice.id] if notice else None,
+        visits=company_visits(customer.id), commitments=open_commitments(site_id, customer_id=customer.id),
+        survey=next(iter(survey_responses(site_id, customer_id=customer.id, limit=1)), None))
+
+
+# --- one visit: its surveys, the company's units for a work order (the visit pages) ----------------
+
+def visit_surveys(visit_id) -> list[SurveyResponse]:
+    """The surveys taken at a visit, in the order they were filled in."""
+    return list(db.session.scalars(sa.select(SurveyResponse).where(SurveyResponse.visit_id == visit_id)
+                                   .options(joinedload(SurveyResponse.answers))
+                                   .order_by(SurveyResponse.id)).unique())
+
+
+def units_held(customer_id, day) -> list[Unit]:
+    """The units a company holds on `day`, by number."""
+    return list(db.session.scalars(
+        sa.select(Unit).join(Occupancy, Occupancy.unit_id == Unit.id)
+        .where(Occupancy.customer_id == customer_id, Occupancy.start_on <= day,
+               sa.or_(Occupancy.end_on.is_(None), Occupancy.end_on >= day))
+        .order_by(Unit.number, Unit.id)))
+
+
+# --- case studies and the visit record PDF -------------------------------------------------------
+
+def case_source_numbers(case_ids) -> dict:
+    """case id -> (number of the visit, number of the work order) it was written up from."""
+    from ..workorders.models import WorkOrder
+    from .models import CaseStudy
+
+    if not case_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(CaseStudy.id, CustomerVisit.number, WorkOrder.number)
+        .outerjoin(CustomerVisit, CustomerVisit.id == CaseStudy.visit_id)
+        .outerjoin(WorkOrder, WorkOrder.id == CaseStudy.work_order_id)
+        .where(CaseStudy.id.in_(case_ids)))
+    return {case_id: (visit, order) for case_id, visit, order in rows}
+
+
+@dataclass
+class SheetItem:
+    kind: str
+    text: str
+    answer: str
+    work_order: str | None  # its number
+
+
+@dataclass
+class SheetCommitment:
+    text: str
+    owner: str
+    due_on: date
+    done_on: date | None
+
+
+@dataclass
+class VisitSheet:
+    """What the printed visit record (拜访客户登记记录表) says, read once: the PDF draws only this."""
+
+    company_name: str  # of the property-management company, heading the form
+    site: str
+    address: str
+    number: str
+    status: str
+    company: str
+    units: list[str]
+    manager: str
+    mode: str
+    purpose: str
+    visit_on: date
+    visited_at: object  # the instant, once recorded
+    meet: str
+    preparation: str
+    attendees: str
+    summary: str
+    cancel_reason: str
+    follow_up_on: date | None
+    items: list[SheetItem]
+    commitments: list[SheetCommitment]
+
+
+def visit_sheet(visit) -> VisitSheet:
+    """The visit as its printed record shows it: the company's units held on the day of the visit,
+    what the customer said (with the number of a work order an item became) and our commitments."""
+    from ..core.clock import business_day
+    from ..workorders.models import WorkOrder
+    from .models import VisitItem
+
+    site = visit.site
+    items = db.session.execute(
+        sa.select(VisitItem.kind, VisitItem.text, VisitItem.answer, WorkOrder.number)
+        .outerjoin(WorkOrder, WorkOrder.id == VisitItem.work_order_id)
+        .where(VisitItem.visit_id == visit.id).order_by(VisitItem.id)).all()
+    commitments = db.session.execute(
+        sa.select(Commitment.text, User.full_name, Commitment.due_on, Commitment.done_at)
+        .join(User, User.id == Commitment.owner_id)
+        .where(Commitment.visit_id == visit.id).order_by(Commitment.id)).all()
+    # "A-301" says its building; "301" is printed as "A座 301"
+    units = [number if number.startswith(code) else f"{name} {number}"
+             for number, code, name in company_units(visit.customer_id, visit.visit_on)]
+    return VisitSheet(
+        company_name=site.company_name, site=site.name, address=site.address or "", number=visit.number,
+        status=visit.status, company=visit.customer.name, units=units, manager=visit.manager.full_name,
+        mode=visit.mode, purpose=visit.purpose, visit_on=visit.visit_on, visited_at=visit.visited_at,
+        meet=visit.meet or "", preparation=visit.preparation or "", attendees=visit.attendees or "",
+        summary=visit.summary or "", cancel_reason=visit.cancel_reason or "", follow_up_on=visit.follow_up_on,
+        items=[SheetItem(kind, text, answer or "", order) for kind, text, answer, order in items],
+        commitments=[SheetCommitment(text, owner, due_on, business_day(done_at) if done_at else None)
+                     for text, owner, due_on, done_at in commitments])
+
+
+# --- surveys, the survey report and the exports (survey pages) -----------------------------------
+
+@dataclass
+class QuestionnaireVersion:
+    id: int
+    version: int
+    created_at: object
+    created_by: str | None
+    questions: list
+    surveys: int  # answered on this version
+
+
+def questionnaire_versions(site_id) -> list[QuestionnaireVersion]:
+    """Every version of the site's questionnaire, newest first, with its questions, who made it and
+    how many surveys answered it."""
+    from sqlalchemy.orm import selectinload
+
+    counts = dict(db.session.execute(
+        sa.select(SurveyResponse.questionnaire_id, sa.func.count()).where(SurveyResponse.site_id == site_id)
+        .group_by(SurveyResponse.questionnaire_id)).all())
+    rows = db.session.execute(
+        sa.select(Questionnaire, User.full_name).outerjoin(User, User.id == Questionnaire.created_by_id)
+        .where(Questionnaire.site_id == site_id).options(selectinload(Questionnaire.questions))
+        .order_by(Questionnaire.version.desc()))
+    return [QuestionnaireVersion(q.id, q.version, q.created_at, name, list(q.questions), counts.get(q.id, 0))
+            for q, name in rows]
+
+
+def visit_register_page(site_id, start, end, *, manager_id=None, page=1, per_page=100) -> tuple[list, int]:
+    """One page of the visit register (the rows of visit_register, in the same order) and how many
+    visits it has in all."""
+    from sqlalchemy.orm import selectinload
+
+    where = [CustomerVisit.site_id == site_id, CustomerVisit.status == RECORDED,
+             CustomerVisit.visit_on.between(start, end)]
+    if manager_id is not None:
+        where.append(CustomerVisit.manager_id == manager_id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(CustomerVisit).where(*where))
+    rows = db.session.scalars(
+        sa.select(CustomerVisit).where(*where)
+        .options(joinedload(CustomerVisit.customer), joinedload(CustomerVisit.manager),
+                 selectinload(CustomerVisit.items), selectinload(CustomerVisit.commitments))
+        .order_by(CustomerVisit.visit_on, CustomerVisit.id).limit(per_page).offset((page - 1) * per_page))
+    return list(rows), total
+
+
+def register_names(visits) -> tuple[dict, dict]:
+    """For the visits of a register: work order id -> number (of the items that became one) and
+    user id -> name (of the commitments' owners), read in two statements."""
+    from ..workorders.models import WorkOrder
+
+    order_ids = {item.work_order_id for v in visits for item in v.items if item.work_order_id}
+    owner_ids = {c.owner_id for v in visits for c in v.commitments}
+    orders = dict(db.session.execute(sa.select(WorkOrder.id, WorkOrder.number)
+                                     .where(WorkOrder.id.in_(order_ids))).all()) if order_ids else {}
+    owners = dict(db.session.execute(sa.select(User.id, User.full_name)
+                                     .where(User.id.in_(owner_ids))).all()) if owner_ids else {}
+    return orders, owners
+
+
+@dataclass
+class SurveyExportRow:
+    id: int
+    taken_on: date
+    company: str
+    building: str
+    respondent: str
+    taken_by: str
+    version: int
+    comment: str
+    scores: dict  # dimension -> score (None: not applicable)
+    comments: dict  # dimension -> the comment on that question
+
+
+def survey_export_rows(site_id, start, end, *, building_id=None) -> list[SurveyExportRow]:
+    """The surveys taken between two days (of one building), oldest first, as plain rows: the
+    response and its answers by dimension, in two statements."""
+    where = [SurveyResponse.site_id == site_id, SurveyResponse.taken_on.between(start, end)]
+    if building_id is not None:
+        where.append(SurveyResponse.building_id == building_id)
+    rows = {}
+    for (id_, taken_on, company, code, name, respondent, taken_by, version, comment) in db.session.execute(
+            sa.select(SurveyResponse.id, SurveyResponse.taken_on, Customer.name, Building.code, Building.name,
+                      SurveyResponse.respondent, User.full_name, Questionnaire.version, SurveyResponse.comment)
+            .join(Customer, Customer.id == SurveyResponse.customer_id)
+            .outerjoin(Building, Building.id == SurveyResponse.building_id)
+            .join(User, User.id == SurveyResponse.taken_by_id)
+            .join(Questionnaire, Questionnaire.id == SurveyResponse.questionnaire_id)
+            .where(*where).order_by(SurveyResponse.taken_on, SurveyResponse.id)):
+        building = f"{code} {name}" if code else ""  # as the survey report names it
+        rows[id_] = SurveyExportRow(id_, taken_on, company, building, respondent, taken_by, version, comment or "",
+                                    {}, {})
+    for response_id, dimension, score, comment in db.session.execute(
+            sa.select(SurveyAnswer.response_id, SurveyAnswer.dimension, SurveyAnswer.score, SurveyAnswer.comment)
+            .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id).where(*where)):
+        row = rows[response_id]
+        row.scores[dimension] = score
+        if comment:
+            row.comments[dimension] = comment
+    return list(rows.values())

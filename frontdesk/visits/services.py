@@ -6,6 +6,7 @@ Services take the actor and the clock, flush and never commit, write their audit
 transaction and raise DomainError subclasses that the views show next to the field or as a flash.
 A manager works on the companies of their own portfolio and on their own visits; holders of
 visits.all (supervisors, project managers) see every company, but a visit stays its manager's."""
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -273,7 +274,9 @@ def record_visit(site, *, visit=None, customer_id=None, visited_at, mode=None, p
     day = clock.business_day(visited_at)
     attendees = _text(attendees, 300, "attendees", _l("Who attended? Write their names and ours."), required=True)
     summary = _text(summary, 1000, "summary")
-    if follow_up_on is not None and follow_up_on < _today(now):
+    # a correction may keep a follow-up day that has passed since; a new one is not in the past
+    kept_follow_up = visit is not None and follow_up_on == visit.follow_up_on
+    if follow_up_on is not None and follow_up_on < _today(now) and not kept_follow_up:
         raise ValidationFailed(_l("The next follow-up is today or later, not in the past."), field="follow_up_on")
     if follow_up_on is not None and follow_up_on <= day:
         raise ValidationFailed(_l("The next follow-up comes after the visit."), field="follow_up_on")
@@ -348,7 +351,8 @@ def item_to_work_order(item, *, category, unit_id=None, building_id=None, place_
     if kind is None:
         raise ValidationFailed(_l("Only a request or a complaint becomes a work order."), field="kind")
     customer = visit.customer
-    contact = (visit.attendees.split("、")[0].split(",")[0] or customer.name)[:60]
+    # the first person written down (theirs come first: "李总、王会计；陈思远")
+    contact = (re.split(r"[、,，;；]", visit.attendees)[0].strip() or customer.name)[:60]
     report = Report(reporter_name=contact, reporter_phone=phone or customer.phone or "", unit_id=unit_id,
                     building_id=building_id, place_note=place_note, customer_id=customer.id)
     order = log_order(visit.site, kind=kind, channel=visit.mode, category=category,

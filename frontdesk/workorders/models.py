@@ -131,6 +131,8 @@ class WorkOrder(Base):
         sa.Index("ix_work_order_site_logged", "site_id", "logged_at"),
         sa.Index("ix_work_order_assignee", "assignee_id", "status"),
         sa.Index("ix_work_order_place", "site_id", "category", "building_id", "logged_at"),
+        # a company's open orders, on the account manager's company page
+        sa.Index("ix_work_order_customer", "customer_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,6 +16,7 @@ from ..core.templating import can_see_contact_details, mask_phone
 from ..core.uploads import MAX_PHOTO_BYTES
 from ..estate.queries import building_choices
 from ..extensions import db
+from ..visits.queries import visit_of_work_order
 from . import bp, pdf, queries, rules, services
 from .forms import (
     CalendarDayForm, CallbackForm, CallbackPolicyForm, CancelForm, ChaseForm, DepartmentForm, DispatchForm,
@@ -250,7 +251,8 @@ def _order_page(order, status=200, **given):
     phone = order.reporter_phone if order.assignee_id == current_user.id else mask_phone(order.reporter_phone)
     return render_template("workorders/order.html", order=order, f=forms, actions=_order_actions(order),
                            reports=queries.reports_of(order.id), chases=queries.chase_notices_of(order.id),
-                           phone=phone, now=clock.now(), on_hold=order.status == ON_HOLD), status
+                           phone=phone, now=clock.now(), on_hold=order.status == ON_HOLD,
+                           from_visit=visit_of_work_order(order.id)), status
 
 
 @bp.get("/orders/<int:order_id>")

@@ -315,9 +315,11 @@ def upgrade():
     )
     with op.batch_alter_table('customer_visit', schema=None) as batch_op:
         batch_op.create_index('ix_customer_visit_customer_day', ['customer_id', 'visit_on'], unique=False)
-        batch_op.create_index('ix_customer_visit_follow_up', ['site_id', 'follow_up_on'], unique=False)
+        batch_op.create_index('ix_customer_visit_follow_up', ['site_id', 'follow_up_on'], unique=False, sqlite_where=sa.text('followed_up_by_id IS NULL AND follow_up_on IS NOT NULL'), postgresql_where=sa.text('followed_up_by_id IS NULL AND follow_up_on IS NOT NULL'))
         batch_op.create_index('ix_customer_visit_manager_day', ['manager_id', 'visit_on'], unique=False)
+        batch_op.create_index('ix_customer_visit_manager_status_day', ['manager_id', 'status', 'visit_on'], unique=False)
         batch_op.create_index('ix_customer_visit_site_day', ['site_id', 'visit_on'], unique=False)
+        batch_op.create_index('ix_customer_visit_site_status_day', ['site_id', 'status', 'visit_on'], unique=False)
 
     op.create_table('day_close',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1139,6 +1141,7 @@ def upgrade():
     )
     with op.batch_alter_table('work_order', schema=None) as batch_op:
         batch_op.create_index('ix_work_order_assignee', ['assignee_id', 'status'], unique=False)
+        batch_op.create_index('ix_work_order_customer', ['customer_id', 'status'], unique=False)
         batch_op.create_index('ix_work_order_place', ['site_id', 'category', 'building_id', 'logged_at'], unique=False)
         batch_op.create_index('ix_work_order_site_logged', ['site_id', 'logged_at'], unique=False)
         batch_op.create_index('ix_work_order_site_status_due', ['site_id', 'status', 'resolve_due_at'], unique=False)
@@ -1327,6 +1330,7 @@ def downgrade():
         batch_op.drop_index('ix_work_order_site_status_due')
         batch_op.drop_index('ix_work_order_site_logged')
         batch_op.drop_index('ix_work_order_place')
+        batch_op.drop_index('ix_work_order_customer')
         batch_op.drop_index('ix_work_order_assignee')
 
     op.drop_table('work_order')
@@ -1477,9 +1481,11 @@ def downgrade():
     op.drop_table('dunning_notice')
     op.drop_table('day_close')
     with op.batch_alter_table('customer_visit', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_visit_site_status_day')
         batch_op.drop_index('ix_customer_visit_site_day')
+        batch_op.drop_index('ix_customer_visit_manager_status_day')
         batch_op.drop_index('ix_customer_visit_manager_day')
-        batch_op.drop_index('ix_customer_visit_follow_up')
+        batch_op.drop_index('ix_customer_visit_follow_up', sqlite_where=sa.text('followed_up_by_id IS NULL AND follow_up_on IS NOT NULL'), postgresql_where=sa.text('followed_up_by_id IS NULL AND follow_up_on IS NOT NULL'))
         batch_op.drop_index('ix_customer_visit_customer_day')
 
     op.drop_table('customer_visit')
