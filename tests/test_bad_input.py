@@ -13,7 +13,7 @@ from wtforms.fields.core import UnboundField
 from frontdesk.estate.models import Contact
 from tests.billing.factories import make_charge, make_desk, pay
 from frontdesk.visitors import queries, services as visitors
-from tests.factories import NOW, PASSWORD, _password_hash, make_user
+from tests.factories import NOW, PASSWORD, _password_hash, make_customer, make_user
 from tests.visitors.factories import make_passes
 
 HOSTILE = [
@@ -34,7 +34,7 @@ SKIP = {"auth.logout", "auth.set_locale", "static"}
 
 def form_field_names():
     names = set()
-    for package in ("auth", "audit", "billing", "estate", "visitors", "workorders", "notices"):
+    for package in ("auth", "audit", "billing", "estate", "visitors", "workorders", "notices", "visits"):
         module = importlib.import_module(f"frontdesk.{package}.forms")
         for _name, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, FlaskForm) and cls.__module__ == module.__name__:
@@ -69,6 +69,20 @@ def everything(db):
 
     workorders.log_order(desk.site, kind="repair", channel="phone", category="plumbing", description="漏水",
                          report=workorders.Report("张伟", "13712345678", unit_id=desk.unit.id), actor=boss, now=NOW)
+    from frontdesk.visits import services as visits
+
+    company = make_customer(desk.site, "云启科技有限公司", kind="company", phone="13800000001", unit=desk.unit,
+                            role="tenant")
+    visits.assign(desk.site, company, boss.id, actor=boss, now=NOW)
+    visit = visits.record_visit(desk.site, customer_id=company.id, mode="on_site", purpose="routine_care",
+                                visited_at=NOW, attendees="刘总", items=[visits.ItemInput("request", "空调不制冷")],
+                                commitments=[visits.CommitmentInput("回复", boss.id, NOW.date())], actor=boss, now=NOW)
+    questionnaire = visits.questionnaire_for(desk.site, now=NOW)
+    visits.record_survey(desk.site, customer_id=company.id, questionnaire_id=questionnaire.id,
+                         answers=[visits.AnswerInput(questionnaire.questions[0].id, 4)], respondent="刘总",
+                         taken_on=NOW.date(), actor=boss, now=NOW)
+    visits.save_case(desk.site, title="空调", situation="s", action="a", result="r", lesson="l", visit_id=visit.id,
+                     actor=boss, now=NOW)
     db.session.commit()
     return boss
 
@@ -105,7 +119,8 @@ def test_no_page_answers_hostile_query_parameters_with_a_server_error(app, db, l
         for value in HOSTILE:
             params = {name: value for name in ("q", "page", "day", "site", "use", "building", "action", "actor",
                                                 "object_type", "object_id", "date_from", "date_to", "text", "kind",
-                                                "start_on", "end_on", "status", "phone", "ids")}
+                                                "start_on", "end_on", "status", "phone", "ids", "manager", "from",
+                                                "to", "customer_id", "visit_id", "work_order_id")}
             response = client.get(url_of(rule), query_string=params)
             if response.status_code >= 500:
                 failures.append(f"{rule.endpoint} {value[:20]!r}: {response.status_code}")

@@ -8,6 +8,7 @@ from ..core.forms import DeskForm
 from wtforms import HiddenField, RadioField, SelectMultipleField, TimeField
 
 from ..billing.forms import METHOD_CHOICES
+from .rules import DELIVERY_LABELS
 
 
 # --- late fees -----------------------------------------------------------------------------------
@@ -46,9 +47,7 @@ class DunningRunForm(DeskForm):
 
 
 class DeliveryForm(DeskForm):
-    method = SelectField(_l("How it was delivered"), choices=[
-        ("handed_over", _l("Handed over")), ("under_the_door", _l("Under the door")),
-        ("registered_mail", _l("Registered mail")), ("sms", _l("SMS")), ("email", _l("Email"))])
+    method = SelectField(_l("How it was delivered"), choices=list(DELIVERY_LABELS.items()))
     delivered_on = DateField(_l("Delivered on"), validators=[InputRequired(message=_l("Enter the delivery date."))])
     delivered_by = SelectField(_l("Delivered by"), coerce=int, validate_choice=False)
     recipient = StringField(_l("Received by, or the mail's tracking number"), validators=[Length(max=60)])

@@ -1,6 +1,9 @@
-"""Pure rules of dunning: late fees, notice levels, deadlines. No database, no Flask."""
+"""Pure rules of dunning: late fees, notice levels, deadlines, and the labels pages show. No
+database, no request."""
 from datetime import date, timedelta
 from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
 
 
 # --- dunning notices -----------------------------------------------------------------------------
@@ -9,6 +12,11 @@ DEFAULT_DEADLINE_DAYS = 15  # days after the issue date the customer has to pay
 FIRST_REMINDER, SECOND_REMINDER, FINAL_DEMAND = 1, 2, 3
 
 LEVEL_TITLES_ZH = {FIRST_REMINDER: "催款通知书", SECOND_REMINDER: "催款通知书（第二次）", FINAL_DEMAND: "催款通知书（最后催告）"}
+LEVEL_LABELS = {FIRST_REMINDER: _l("First reminder"), SECOND_REMINDER: _l("Second reminder"),
+                FINAL_DEMAND: _l("Final demand")}
+STATUS_LABELS = {"issued": _l("Issued"), "delivered": _l("Delivered"), "paid": _l("Paid"), "expired": _l("Expired")}
+DELIVERY_LABELS = {"handed_over": _l("Handed over"), "under_the_door": _l("Under the door"),
+                   "registered_mail": _l("Registered mail"), "sms": _l("SMS"), "email": _l("Email")}
 LEVEL_NAMES_ZH = {FIRST_REMINDER: "第一次催款", SECOND_REMINDER: "第二次催款", FINAL_DEMAND: "最后催告"}
 # Days that must have passed since the previous level's notice was issued: the previous deadline
 # (15 days) has run out and the customer had time to answer it.

@@ -8,6 +8,7 @@ from ..core.errors import DomainError
 from ..core.http import int_arg, pdf_response, show_error, site_record_or_404
 from ..extensions import db
 from . import bp, queries, services
+from .rules import LEVEL_LABELS, STATUS_LABELS
 from ..auth.permissions import CHARGES_MANAGE, LATE_FEES_WAIVE, permission_required
 from ..billing.models import Charge, FeeItem
 from ..core.money import format_amount
@@ -129,8 +130,6 @@ def waive_late_fee_save(charge_id):
 
 # --- dunning notices -----------------------------------------------------------------------------
 
-LEVEL_LABELS = {1: _l("First reminder"), 2: _l("Second reminder"), 3: _l("Final demand")}
-STATUS_LABELS = {"issued": _l("Issued"), "delivered": _l("Delivered"), "paid": _l("Paid"), "expired": _l("Expired")}
 REASON_LABELS = {"deadline_running": _l("The deadline of the last notice is still running."),
                  "too_soon": _l("Too soon for the next level."),
                  "final_given": _l("The final demand has been given for these arrears."),

@@ -2,14 +2,14 @@
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext
 
 from .models import (
     BILLING, CANCELLED, CLEANING, COMPLAINT, FRONT_DESK, ITEM_COMPLAINT, LATE_PAYMENT, ON_SITE, OPINION, OVERALL,
     PHONE, PLANNED, RECOMMEND, RECORDED, RENEWAL, REPAIRS, REQUEST, ROUTINE_CARE, SECURITY, SUGGESTION, SURVEY,
 )
 
-MODE_LABELS = {PHONE: _l("By phone"), ON_SITE: _l("On site")}
+MODE_LABELS = {PHONE: lazy_pgettext("visit", "By phone"), ON_SITE: lazy_pgettext("visit", "On site")}
 PURPOSE_LABELS = {
     ROUTINE_CARE: _l("Routine care"),
     LATE_PAYMENT: _l("Late payment"),
@@ -25,7 +25,7 @@ ITEM_LABELS = {
     ITEM_COMPLAINT: _l("Complaint"),
 }
 DIMENSION_LABELS = {
-    FRONT_DESK: _l("Front desk"),
+    FRONT_DESK: lazy_pgettext("survey", "Front desk"),
     SECURITY: _l("Security"),
     CLEANING: _l("Cleaning"),
     REPAIRS: _l("Repairs"),

@@ -19,8 +19,7 @@ from ..core import clock
 from ..core.errors import DomainError, NotAllowed
 from ..core.http import int_arg, pdf_response, safe_next, show_error, site_record_or_404
 from ..core.templating import day
-from ..dunning.forms import DeliveryForm
-from ..dunning.views import LEVEL_LABELS, STATUS_LABELS as NOTICE_STATUS_LABELS
+from ..dunning.rules import DELIVERY_LABELS, LEVEL_LABELS, STATUS_LABELS as NOTICE_STATUS_LABELS
 from ..estate.models import Customer
 from ..estate.queries import building_choices
 from ..extensions import db
@@ -189,7 +188,7 @@ def _company_page(site, customer, form=None, status=200):
     return render_template(
         "visits/company.html", site=site, customer=customer, form=form, f=found, today=clock.business_day(),
         order_kind_labels=ORDER_KIND_LABELS, order_status_labels=ORDER_STATUS_LABELS, level_labels=LEVEL_LABELS,
-        notice_status_labels=NOTICE_STATUS_LABELS, delivery_labels=dict(DeliveryForm.method.kwargs["choices"]),
+        notice_status_labels=NOTICE_STATUS_LABELS, delivery_labels=DELIVERY_LABELS,
     ), status
 
 
