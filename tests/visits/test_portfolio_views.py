@@ -331,7 +331,7 @@ def test_the_company_page_tells_the_manager_what_to_know_before_going(park, as_u
     assert f'href="/billing/accounts/{park.yunqi.id}"' in money
     orders = section(page, "company-orders")
     assert company_file.number in orders and "卫生间漏水" in orders
-    assert "/workorders/orders/" not in orders  # an account manager does not work on orders: no link
+    assert f'href="/workorders/orders/{company_file.id}"' in orders  # an account manager follows the orders
     visits = section(page, "company-visits")
     assert week["visit"].number in visits and week["monday"].number in visits and "空调噪音" in visits
     assert week["wangs"].number not in visits
