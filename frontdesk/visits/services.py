@@ -10,8 +10,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..audit.services import record
 from ..auth.models import User
@@ -104,6 +106,19 @@ def _manager(site, user_id) -> User:
     return user
 
 
+def _portfolio_row(site, customer, today) -> Portfolio:
+    """The company's portfolio row, locked: created (nobody's) when it has none yet, with an insert
+    that does nothing if another transaction created it first, so two first assignments at once
+    come one after the other instead of one failing on the key."""
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(insert(Portfolio.__table__).values(
+        customer_id=customer.id, site_id=site.id, manager_id=None, since=today,
+        last_visit_on=queries.last_visit_day(customer.id)).on_conflict_do_nothing())
+    return db.session.scalars(sa.select(Portfolio).where(Portfolio.customer_id == customer.id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
+
+
 def assign(site, customer, manager_id, *, reason="", actor, now) -> Portfolio:
     """Give `customer` to the account manager `manager_id` (None: nobody looks after it now) from
     today on, keeping the change in the history. Audited as visits.assign."""
@@ -111,17 +126,12 @@ def assign(site, customer, manager_id, *, reason="", actor, now) -> Portfolio:
     customer = _company(site, getattr(customer, "id", None))
     manager = _manager(site, manager_id) if manager_id else None
     reason = _text(reason, 200, "reason")
-    row = db.session.scalars(sa.select(Portfolio).where(Portfolio.customer_id == customer.id)
-                             .with_for_update()).one_or_none()
-    before = row.manager_id if row else None
+    today = _today(now)
+    row = _portfolio_row(site, customer, today)
+    before = row.manager_id
     if before == getattr(manager, "id", None):
         raise ValidationFailed(_l("%(company)s is looked after by this manager already."), field="manager_id",
                                company=customer.name)
-    today = _today(now)
-    if row is None:
-        row = Portfolio(customer_id=customer.id, site_id=site.id, since=today,
-                        last_visit_on=queries.last_visit_day(customer.id))
-        db.session.add(row)
     row.manager_id = getattr(manager, "id", None)
     row.since = today
     db.session.add(PortfolioChange(customer_id=customer.id, from_manager_id=before, to_manager_id=row.manager_id,

@@ -1,0 +1,40 @@
+"""Two supervisors assigning the same company at once: the changes come one after the other, the
+history is one unbroken chain and nothing fails on the portfolio's key — also the very first
+assignment of a company nobody looked after, when there is no row yet to lock."""
+import sqlalchemy as sa
+
+from frontdesk.auth.models import User
+from frontdesk.core.errors import ValidationFailed
+from frontdesk.estate.models import Customer, Site
+from frontdesk.visits import services
+from frontdesk.visits.models import Portfolio, PortfolioChange
+from tests.factories import THREADS, run_together
+from tests.visits.conftest import at
+
+
+def test_first_assignments_at_once_make_one_unbroken_history(app, db, park):
+    site_id, company_id = park.site.id, park.lvyuan.id
+    managers = (park.chen.id, park.wang.id)
+    supervisors = (park.supervisor.id, park.project_manager.id)
+    db.session.commit()
+
+    def work(i, tdb):
+        site = tdb.session.get(Site, site_id)
+        row = services.assign(site, tdb.session.get(Customer, company_id), managers[i % 2],
+                              actor=tdb.session.get(User, supervisors[i % 2]), now=at(2026, 4, 2, 9))
+        return row.manager_id
+
+    results = run_together(app, work)
+
+    done = [r for r in results if isinstance(r, int)]
+    refused = [r for r in results if not isinstance(r, int)]
+    assert done and all(isinstance(e, ValidationFailed) for e in refused)  # "looked after by this manager already"
+    assert len(done) + len(refused) == THREADS
+    db.session.expire_all()
+    history = list(db.session.scalars(sa.select(PortfolioChange).where(PortfolioChange.customer_id == company_id)
+                                      .order_by(PortfolioChange.id)))
+    assert len(history) == len(done)
+    assert history[0].from_manager_id is None
+    for before, after in zip(history, history[1:]):
+        assert after.from_manager_id == before.to_manager_id != after.to_manager_id
+    assert db.session.get(Portfolio, company_id).manager_id == history[-1].to_manager_id
