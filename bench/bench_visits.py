@@ -12,7 +12,8 @@ bare Flask page measured in the same run:
 5. the survey report, GET /visits/surveys (the last 12 months, the page's default), as the supervisor;
 6. the bare Flask page of bench/run.py (one indexed query on the same database, same settings);
    1–6 by Python threads, one client and 4 at once (and by wrk, 4 connections, when installed);
-   for information, the supervisor's lists (every manager's) and the whole park's companies;
+   for information, the supervisor's lists (every manager's), the whole park's companies and the
+   manager's home page (with its card of the week);
 7. every statement of the pages with its plan and its time alone, in-process (EXPLAIN QUERY PLAN
    on SQLite, EXPLAIN ANALYZE on PostgreSQL), written to bench/out/visits-plans-<backend>.txt,
    and the median time of each page in-process.
@@ -116,6 +117,8 @@ def pages(data):
          ("visit numbers", numbers)),
         ("all companies GET /visits/companies, for information", gv.SUPERVISOR, "/visits/companies", None,
          ("company links", lambda page: page.count('href="/visits/companies/'))),
+        ("manager's home page GET /, for information", data["manager"], "/", None,
+         ("links to visit pages", lambda page: page.count('href="/visits/'))),
     ]
 
 

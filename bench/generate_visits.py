@@ -5,25 +5,25 @@ Site `VSB` (金鸡湖科创园): 8 office towers A座–H座 of 15 floors × 10 
 1,000 tenant companies, a tenth of them on two offices, 150 of them moved in during the three
 years; one or two contacts each. Staff: 8 account managers, a customer-service supervisor, a
 project manager and a desk clerk. Every company but 24 newcomers is in a manager's portfolio
-(portfolios of 90 to 160 companies), assigned when the history starts or when the company moved
+(portfolios of 93 to 169 companies), assigned when the history starts or when the company moved
 in; 8% were handed to another manager on the way, each change kept in the history.
 
 Then 50,000 recorded visits over 1,095 days, in the shape the visit services leave them: a few
-busy companies are visited every few days, most every month or two (the busiest about 400 times
-in all); on working days, by the manager who looked after the company on the day, on site or by
+busy companies are visited every few days, most every month or two (the busiest 546 times in
+all); on working days, by the manager who looked after the company on the day, on site or by
 phone, for routine care, a late payment, a complaint, a survey or a lease renewal; numbered
 BF<year>-NNNNN per year in the order they were written down (60% planned a few days ahead, the
 rest recorded without a plan). What the customer said, an item each (0–3 a visit, about 52,000 in
 all), answered on the spot half the time; 15% of the requests and 10% of the complaints turned
 into work orders owned by the manager. Commitments at 30% of the visits (about 17,000), owned by
-the manager or a colleague, kept on time or a little late, except those still open: half of the
-last six weeks' and a few forgotten older ones (about 180 overdue now). A follow-up day on 35% of
-the visits, followed up by the company's next recorded visit; those of a company's last visit
-whose day passed are overdue. Portfolio.last_visit_on is the last recorded visit day. Beside them
-1,500 cancelled plans, plans that were not recorded on their day (4 a manager) and this week's and
-next week's plans (12 a manager).
+the manager or a colleague, kept on time or a little late, except those still open: of the last
+six weeks', a fifth of those due already and 60% of the others, and a few forgotten older ones
+(about 370 open, 150 of them overdue). A follow-up day on 35% of the visits, followed up by the
+company's next recorded visit; those of a company's last visit whose day passed are overdue (160).
+Portfolio.last_visit_on is the last recorded visit day. Beside them 1,500 cancelled plans, plans
+that were not recorded on their day (4 a manager) and this week's and next week's (12 a manager).
 
-About 10,000 satisfaction surveys on the questionnaire of the time: every survey visit takes one,
+10,000 satisfaction surveys on the questionnaire of the time: every survey visit takes one,
 the rest were taken on their own (version 1 for the first 21 months, then version 2, where two
 questions are worded anew), seven answers each, scores that vary by dimension, company and time
 (repairs improve over the years), 5% not applicable. The park's companies also called the desk
