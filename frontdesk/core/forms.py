@@ -1,9 +1,12 @@
-"""The one base class of every form in the desk."""
+"""The one base class of every form in the desk, and the checks every package's forms share."""
+from datetime import date, datetime
+
 from babel import support
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.i18n import DefaultTranslations, messages_path
+from wtforms.validators import ValidationError
 
 from .http import MAX_ID
 
@@ -40,3 +43,15 @@ def database_id(value) -> int:
     if not 0 <= number <= MAX_ID:
         raise ValueError("not an id")
     return number
+
+
+# a day outside these is a slip of the keyboard (and the first and last day a date holds have no UTC instant)
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
+def plausible_day(form, field):
+    """A date (or date-and-time) field's day lies between FIRST_DAY and LAST_DAY."""
+    value = field.data.date() if isinstance(field.data, datetime) else field.data
+    if value and not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationError(_l("Enter a day between %(first)s and %(last)s.", first=FIRST_DAY.isoformat(),
+                                 last=LAST_DAY.isoformat()))

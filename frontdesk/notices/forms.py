@@ -1,7 +1,5 @@
 """Forms of notices (drafting, deciding, the list's filters) and of the boards (postings, the
 take-down list, the posting log): shape only; the services check the rules."""
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField, DateField, FileField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField,
@@ -10,7 +8,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from ..core.forms import DeskForm, database_id
+from ..core.forms import DeskForm, database_id, plausible_day
 from ..core.http import MAX_ID
 from ..core.notify import SMS_LIMIT
 from .models import DRAFT, KINDS, MAINTENANCE, SUPERSEDED
@@ -71,16 +69,6 @@ class NoticeFilterForm(DeskForm):
 
 
 MAX_LOG_DAYS = 92  # the printed log covers at most three months (a busy park posts ~1,900 sheets a month)
-# a day outside these is a slip of the keyboard (and the first and last day a date holds have no UTC instant)
-FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
-
-
-def plausible_day(form, field):
-    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
-        raise ValidationError(_l("Enter a day between %(first)s and %(last)s.", first=FIRST_DAY.isoformat(),
-                                 last=LAST_DAY.isoformat()))
-
-
 def chosen_id(value) -> int:
     """A chosen id the database can hold, 0 for none (the whole site, no board chosen)."""
     number = int(value)

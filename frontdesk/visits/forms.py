@@ -5,7 +5,7 @@ the services check the rules and say what is wrong in words.
 
 The record form turns its rows into the services' inputs (`RecordForm.entries`) and puts a
 refusal of the service back next to the row it is about (`RecordForm.show_error`)."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from ..core.clock import BUSINESS_TZ
-from ..core.forms import DeskForm, database_id, wtforms_translations
+from ..core.forms import DeskForm, database_id, plausible_day, wtforms_translations
 from ..core.http import MAX_ID, show_error
 from ..workorders.models import CATEGORIES
 from ..workorders.rules import CATEGORY_LABELS
@@ -27,16 +27,8 @@ from .models import (
 from .rules import ITEM_LABELS, MODE_LABELS, PURPOSE_LABELS
 from .services import AnswerInput, CommitmentInput, ItemInput
 
-# a day outside these is a slip of the keyboard (and the week of the first day a date holds has no Monday)
-PORTFOLIO_FIRST_DAY, PORTFOLIO_LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 MAX_PERIOD_DAYS = 366  # the per-manager figures cover a year at most
 NOT_ASSIGNED = "none"  # the portfolio filter's choice for the companies nobody looks after
-
-
-def _plausible_day(form, field):
-    if field.data and not PORTFOLIO_FIRST_DAY <= field.data <= PORTFOLIO_LAST_DAY:
-        raise ValidationError(_l("Enter a day between %(first)s and %(last)s.",
-                                 first=PORTFOLIO_FIRST_DAY.isoformat(), last=PORTFOLIO_LAST_DAY.isoformat()))
 
 
 def _chosen_manager(value) -> int:
@@ -58,7 +50,7 @@ class ListsFilterForm(DeskForm):
     class Meta:
         csrf = False  # a GET filter
 
-    day = DateField(_l("Week of"), validators=[Optional(), _plausible_day])
+    day = DateField(_l("Week of"), validators=[Optional(), plausible_day])
     manager = SelectField(_l("Account manager"), default="")
 
     def __init__(self, *args, managers=(), **kwargs):
@@ -104,8 +96,8 @@ class FiguresPeriodForm(DeskForm):
     class Meta:
         csrf = False  # a GET filter
 
-    date_from = DateField(_l("From"), validators=[Optional(), _plausible_day])
-    date_to = DateField(_l("To"), validators=[Optional(), _plausible_day])
+    date_from = DateField(_l("From"), validators=[Optional(), plausible_day])
+    date_to = DateField(_l("To"), validators=[Optional(), plausible_day])
 
     def __init__(self, *args, default_from: date, default_to: date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -131,15 +123,6 @@ class VisitSettingsForm(DeskForm):
 ITEM_ROWS, COMMITMENT_ROWS = 3, 2  # empty rows the record form offers (more on request)
 MAX_ITEM_ROWS, MAX_COMMITMENT_ROWS = 60, 30
 MORE_ROWS = 3
-# a day outside these is a slip of the keyboard (the first and last days a date holds have no UTC instant)
-VISIT_FIRST_DAY, VISIT_LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
-
-
-def visit_plausible_day(form, field):
-    value = field.data.date() if isinstance(field.data, datetime) else field.data
-    if value and not VISIT_FIRST_DAY <= value <= VISIT_LAST_DAY:
-        raise ValidationError(_l("Enter a day between %(first)s and %(last)s.", first=VISIT_FIRST_DAY.isoformat(),
-                                 last=VISIT_LAST_DAY.isoformat()))
 
 
 def _visit_choices(codes, labels):
@@ -149,7 +132,7 @@ def _visit_choices(codes, labels):
 class ReplanForm(DeskForm):
     """The plan of a visit: when, how, what for, whom to meet and what to prepare."""
 
-    visit_on = DateField(_l("Day"), validators=[Optional(), visit_plausible_day])
+    visit_on = DateField(_l("Day"), validators=[Optional(), plausible_day])
     mode = RadioField(_l("How"), choices=_visit_choices(MODES, MODE_LABELS), default=ON_SITE,
                       validate_choice=False)
     purpose = SelectField(_l("Purpose of the visit"), choices=_visit_choices(PURPOSES, PURPOSE_LABELS),
@@ -189,7 +172,7 @@ class ItemRowForm(VisitRowForm):
 class CommitmentRowForm(VisitRowForm):
     text = StringField(_l("What we promised"), validators=[Optional(), Length(max=600)], render_kw={"maxlength": 300})
     owner_id = SelectField(_l("Responsible"), coerce=database_id, validate_choice=False, default=0)
-    due_on = DateField(_l("Due"), validators=[Optional(), visit_plausible_day])
+    due_on = DateField(_l("Due"), validators=[Optional(), plausible_day])
 
     def blank(self) -> bool:
         return not ((self.text.data or "").strip() or self.due_on.data)
@@ -201,7 +184,7 @@ class RecordForm(DeskForm):
 
     customer_id = SelectField(_l("Company"), coerce=database_id, validate_choice=False, default=0)
     visited_at = DateTimeLocalField(_l("When it took place"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-                                    validators=[Optional(), visit_plausible_day])
+                                    validators=[Optional(), plausible_day])
     mode = RadioField(_l("How"), choices=_visit_choices(MODES, MODE_LABELS), default=ON_SITE,
                       validate_choice=False)
     purpose = SelectField(_l("Purpose of the visit"), choices=_visit_choices(PURPOSES, PURPOSE_LABELS),
@@ -213,7 +196,7 @@ class RecordForm(DeskForm):
     items = FieldList(FormField(ItemRowForm), min_entries=ITEM_ROWS, max_entries=MAX_ITEM_ROWS)
     commitments = FieldList(FormField(CommitmentRowForm), min_entries=COMMITMENT_ROWS,
                             max_entries=MAX_COMMITMENT_ROWS)
-    follow_up_on = DateField(_l("Next follow-up"), validators=[Optional(), visit_plausible_day])
+    follow_up_on = DateField(_l("Next follow-up"), validators=[Optional(), plausible_day])
     action = HiddenField()  # "more": the same form again with more empty rows
 
     def __init__(self, *args, owners=(), default_owner=None, **kwargs):
@@ -305,45 +288,17 @@ class WorkOrderForm(DeskForm):
         show_error(self, error)
 
 
-# words of a request that say which trade it is for, the more telling first ("电梯" before "电",
-# "水费" before "水"): the category the work-order form starts with
-CATEGORY_WORDS = (
-    ("lift", ("电梯",)),
-    ("hvac", ("空调", "暖气", "通风", "制冷")),
-    ("billing", ("费", "账单", "发票", "收据")),
-    ("plumbing", ("水", "漏", "管道", "马桶", "堵")),
-    ("electrical", ("电", "灯", "插座", "跳闸")),
-    ("doors_locks", ("门", "锁")),
-    ("cleaning", ("保洁", "卫生", "垃圾", "清洁")),
-    ("security", ("保安", "安全", "监控", "巡逻")),
-    ("noise", ("噪音", "噪声", "吵")),
-)
-
-
-def likely_category(text) -> str:
-    """The category a request most likely belongs to, "other" when no word says."""
-    return next((category for category, words in CATEGORY_WORDS if any(w in text for w in words)), "other")
-
-
 NOT_APPLICABLE = "na"  # the radio button of a question the company cannot judge: no score
 SCORES = tuple(range(MIN_SCORE, MAX_SCORE + 1))
 SCORE_WORDS = {1: _l("Very dissatisfied"), 2: _l("Dissatisfied"), 3: _l("Neither"), 4: _l("Satisfied"),
                5: _l("Very satisfied")}
 RECOMMEND_WORDS = {1: _l("Certainly not"), 2: _l("Probably not"), 3: _l("Not sure"), 4: _l("Probably"),
                    5: _l("Certainly")}
-# a day outside these is a slip of the keyboard
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
 def score_words(dimension) -> dict:
     """What each score means for a question of `dimension`: satisfaction, or "would you recommend us"."""
     return RECOMMEND_WORDS if dimension == RECOMMEND else SCORE_WORDS
-
-
-def _plausible(form, field):
-    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
-        raise ValidationError(_l("Enter a day between %(first)s and %(last)s.", first=FIRST_DAY.isoformat(),
-                                 last=LAST_DAY.isoformat()))
 
 
 # --- the survey ----------------------------------------------------------------------------------
@@ -356,7 +311,7 @@ class SurveyForm(DeskForm):
     questionnaire_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
     respondent = StringField(_l("Who answered"), validators=[Optional(), Length(max=200)],
                              render_kw={"maxlength": 60})
-    taken_on = DateField(_l("Day of the survey"), validators=[Optional(), _plausible])
+    taken_on = DateField(_l("Day of the survey"), validators=[Optional(), plausible_day])
     comment = TextAreaField(_l("Overall comment"), validators=[Optional(), Length(max=4000)],
                             render_kw={"rows": 3, "maxlength": 1000})
 
@@ -443,8 +398,8 @@ class ReportPeriodForm(DeskForm):
     class Meta:
         csrf = False
 
-    start = DateField(_l("From"), name="from", validators=[Optional(), _plausible])
-    end = DateField(_l("To"), name="to", validators=[Optional(), _plausible])
+    start = DateField(_l("From"), name="from", validators=[Optional(), plausible_day])
+    end = DateField(_l("To"), name="to", validators=[Optional(), plausible_day])
 
     def __init__(self, *args, today: date, default_start: date, max_days: int, **kwargs):
         super().__init__(*args, **kwargs)

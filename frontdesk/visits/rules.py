@@ -74,3 +74,23 @@ def average(total: int, count: int) -> Decimal | None:
 
 def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
+
+
+# words of a request that say which trade it is for, the more telling first ("电梯" before "电",
+# "水费" before "水"): the category the work-order form starts with
+CATEGORY_WORDS = (
+    ("lift", ("电梯",)),
+    ("hvac", ("空调", "暖气", "通风", "制冷")),
+    ("billing", ("费", "账单", "发票", "收据")),
+    ("plumbing", ("水", "漏", "管道", "马桶", "堵")),
+    ("electrical", ("电", "灯", "插座", "跳闸")),
+    ("doors_locks", ("门", "锁")),
+    ("cleaning", ("保洁", "卫生", "垃圾", "清洁")),
+    ("security", ("保安", "安全", "监控", "巡逻")),
+    ("noise", ("噪音", "噪声", "吵")),
+)
+
+
+def likely_category(text) -> str:
+    """The category a request most likely belongs to, "other" when no word says."""
+    return next((category for category, words in CATEGORY_WORDS if any(w in text for w in words)), "other")

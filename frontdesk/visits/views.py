@@ -30,7 +30,7 @@ from .export import register_workbook, surveys_workbook
 from .forms import (
     AssignForm, CancelForm, CaseForm, CommitmentDoneForm, CompaniesFilterForm, FiguresPeriodForm, ListsFilterForm,
     NOT_APPLICABLE, NOT_ASSIGNED, PlanForm, QuestionnaireForm, RecordForm, RegisterForm, ReplanForm, SCORES,
-    SurveyReportForm, VisitSettingsForm, WorkOrderForm, likely_category, question_rows, score_words, survey_form,
+    SurveyReportForm, VisitSettingsForm, WorkOrderForm, question_rows, score_words, survey_form,
     twelve_months_back,
 )
 from .models import (
@@ -546,7 +546,7 @@ def work_order(item_id):
             flash(_("Only a request or a complaint of a recorded visit becomes a work order."), "error")
             return redirect(url_for(".visit", visit_id=visit.id))
         units = queries.units_held(visit.customer_id, clock.business_day())
-        form = WorkOrderForm(formdata=None, category=likely_category(item.text), phone=visit.customer.phone or "",
+        form = WorkOrderForm(formdata=None, category=rules.likely_category(item.text), phone=visit.customer.phone or "",
                              unit_id=units[0].id if units else 0)
         return _work_order_page(item, form)[0]
     form = WorkOrderForm()
