@@ -132,6 +132,7 @@ def test_register_announce_host_answers_by_link_and_desk_signs_out(page, inbox, 
 
     # a returning visitor: the phone number and two presses of Enter register them (3 interactions)
     page.goto("/visitors/")
+    expect(page.locator("input[name=phone]")).to_be_focused()  # autofocus lands after the load event
     page.keyboard.type("13712345678")
     page.keyboard.press("Enter")
     expect(page.locator("input[name=name]")).to_have_value("张伟")
