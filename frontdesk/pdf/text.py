@@ -11,6 +11,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]")
 # brackets and dashes lie on their side in vertical text, as in a vertically printed book
 _TURN_IN_VERTICAL = set("（）()【】〔〕[]《》<>—–-~～…")
+# closing punctuation never starts a line, opening punctuation never ends one
+_NO_LINE_START = set("，。、；：！？）」』】》〉〕”’…%,.;:!?)]")
+_NO_LINE_END = set("（「『【《〈〔“‘([")
 
 
 def clean(text) -> str:
@@ -25,15 +28,19 @@ def text_width(text: str, font: str, size: float) -> float:
 
 
 def _break_at(text: str, start: int, end: int) -> int:
-    """Where a line that must end before `end` should break: CJK breaks anywhere, but a Latin
-    word or number that straddles the edge moves whole to the next line when a space before it
-    allows (and the line keeps at least half its width)."""
-    if end >= len(text) or not (_LATIN_WORD.match(text[end]) and _LATIN_WORD.match(text[end - 1])):
+    """Where a line that must end before `end` should break. CJK breaks anywhere, except that a
+    line does not start with closing punctuation (，。、：）」 …) nor end with an opening one (（「 …):
+    the character before moves down with it, as typesetters do. A Latin word or number that
+    straddles the edge moves whole to the next line when a space before it allows. Either move is
+    made only when the line keeps at least half its width."""
+    if end >= len(text):
         return end
-    space = text.rfind(" ", start, end)
-    if space > start + (end - start) // 2:
-        return space + 1
-    return end
+    cut = end
+    while cut > start + 1 and (text[cut] in _NO_LINE_START or text[cut - 1] in _NO_LINE_END):
+        cut -= 1
+    if _LATIN_WORD.match(text[cut]) and _LATIN_WORD.match(text[cut - 1]):
+        cut = text.rfind(" ", start, cut) + 1
+    return cut if cut > start + (end - start) // 2 else end
 
 
 def wrap(text, font: str, size: float, max_width: float, max_lines: int | None = None) -> list[str]:

@@ -122,11 +122,23 @@ def overdue_plans(site_id, today, *, manager_id=None, limit=200) -> list[Custome
     return list(db.session.scalars(query.order_by(CustomerVisit.visit_on, CustomerVisit.id).limit(limit)))
 
 
+def _follow_ups_due(site_id, today):
+    return (CustomerVisit.site_id == site_id, CustomerVisit.follow_up_on < today,
+            CustomerVisit.followed_up_by_id.is_(None), CustomerVisit.status == RECORDED)
+
+
+def _looked_after_by(manager_id):
+    """The visit's company is in `manager_id`'s portfolio today: a follow-up is the company's, so
+    after a reassignment it is the new manager's to make."""
+    return CustomerVisit.customer_id.in_(sa.select(Portfolio.customer_id).where(Portfolio.manager_id == manager_id))
+
+
 def overdue_follow_ups(site_id, today, *, manager_id=None, limit=200) -> list[CustomerVisit]:
-    """Recorded visits whose follow-up day has passed with no later visit recorded."""
-    query = _visits(site_id, manager_id).where(CustomerVisit.follow_up_on < today,
-                                               CustomerVisit.followed_up_by_id.is_(None),
-                                               CustomerVisit.status == RECORDED)
+    """Recorded visits whose follow-up day has passed with no later visit recorded; of the companies
+    `manager_id` looks after today, whoever made the visit."""
+    query = _visits(site_id, None).where(*_follow_ups_due(site_id, today))
+    if manager_id is not None:
+        query = query.where(_looked_after_by(manager_id))
     return list(db.session.scalars(query.order_by(CustomerVisit.follow_up_on, CustomerVisit.id).limit(limit)))
 
 
@@ -371,14 +383,15 @@ class WeekCard:
 def week_card(site_id, manager_id, today) -> WeekCard:
     """One manager's week for the home page, counting the same rows as their lists (visits_between,
     overdue_follow_ups, open_commitments as of `today`), in one statement: each count reads the
-    manager's visits through ix_customer_visit_manager_day and the open commitments through
-    ix_commitment_open."""
+    manager's visits through ix_customer_visit_manager_day, the follow-ups through
+    ix_customer_visit_follow_up and the open commitments through ix_commitment_open."""
     monday, sunday = rules.week_of(today)
 
+    def count(*where):
+        return sa.select(sa.func.count()).select_from(CustomerVisit).where(*where).correlate(None).scalar_subquery()
+
     def visits(*where):
-        return (sa.select(sa.func.count()).select_from(CustomerVisit)
-                .where(CustomerVisit.manager_id == manager_id, CustomerVisit.site_id == site_id, *where)
-                .correlate(None).scalar_subquery())
+        return count(CustomerVisit.manager_id == manager_id, CustomerVisit.site_id == site_id, *where)
 
     this_week = CustomerVisit.visit_on.between(monday, sunday)
     commitments = (sa.select(sa.func.count()).select_from(Commitment)
@@ -388,8 +401,7 @@ def week_card(site_id, manager_id, today) -> WeekCard:
                    .correlate(None).scalar_subquery())
     row = db.session.execute(sa.select(
         visits(this_week, CustomerVisit.status == PLANNED), visits(this_week, CustomerVisit.status == RECORDED),
-        visits(CustomerVisit.follow_up_on < today, CustomerVisit.followed_up_by_id.is_(None),
-               CustomerVisit.status == RECORDED),
+        count(*_follow_ups_due(site_id, today), _looked_after_by(manager_id)),
         commitments)).one()
     return WeekCard(*row)
 

@@ -119,9 +119,17 @@ def _portfolio_row(site, customer, today) -> Portfolio:
                               .execution_options(populate_existing=True)).one()
 
 
-def assign(site, customer, manager_id, *, reason="", actor, now) -> Portfolio:
+@dataclass
+class Assignment:
+    portfolio: Portfolio
+    handed_over: list[str]  # numbers of the previous manager's planned visits, now the new manager's
+
+
+def assign(site, customer, manager_id, *, reason="", actor, now) -> Assignment:
     """Give `customer` to the account manager `manager_id` (None: nobody looks after it now) from
-    today on, keeping the change in the history. Audited as visits.assign."""
+    today on, keeping the change in the history. The previous manager's visits to it still planned
+    go to the new manager with the company (released to nobody, they stay where they are: someone
+    still has to make or cancel them). Audited as visits.assign."""
     _require(actor, VISITS_ASSIGN)
     customer = _company(site, getattr(customer, "id", None))
     manager = _manager(site, manager_id) if manager_id else None
@@ -136,11 +144,20 @@ def assign(site, customer, manager_id, *, reason="", actor, now) -> Portfolio:
     row.since = today
     db.session.add(PortfolioChange(customer_id=customer.id, from_manager_id=before, to_manager_id=row.manager_id,
                                    on=today, reason=reason, changed_by_id=actor.id, changed_at=now))
+    plans = []
+    if before is not None and manager is not None:
+        plans = list(db.session.scalars(sa.select(CustomerVisit).where(
+            CustomerVisit.customer_id == customer.id, CustomerVisit.manager_id == before,
+            CustomerVisit.status == PLANNED).order_by(CustomerVisit.id).with_for_update()))
+        for visit in plans:
+            visit.manager_id = manager.id
     db.session.flush()
+    handed_over = [visit.number for visit in plans]
     record("visits.assign", actor=actor, now=now, obj=customer,
            summary=f"{customer.name}: {before or '-'} → {row.manager_id or '-'}",
-           before={"manager_id": before}, after={"manager_id": row.manager_id, "reason": reason})
-    return row
+           before={"manager_id": before},
+           after={"manager_id": row.manager_id, "reason": reason, "planned_visits": handed_over})
+    return Assignment(row, handed_over)
 
 
 # --- visits --------------------------------------------------------------------------------------

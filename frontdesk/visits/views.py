@@ -208,16 +208,20 @@ def assign(customer_id):
     if not form.validate():
         return _company_page(site, customer, form, INVALID)
     try:
-        row = services.assign(site, customer, form.manager_id.data or None, reason=form.reason.data or "",
-                              actor=current_user, now=clock.now())
+        done = services.assign(site, customer, form.manager_id.data or None, reason=form.reason.data or "",
+                               actor=current_user, now=clock.now())
     except DomainError as error:
         db.session.rollback()
         show_error(form, error)
         return _company_page(site, customer, form, INVALID)
     db.session.commit()
+    row = done.portfolio
     if row.manager_id:
         flash(_("%(company)s is looked after by %(manager)s from today on.", company=customer.name,
                 manager=row.manager.full_name), "success")
+        if done.handed_over:
+            flash(_("The planned visits %(numbers)s are %(manager)s's now.", numbers="、".join(done.handed_over),
+                    manager=row.manager.full_name), "info")
     else:
         flash(_("Nobody looks after %(company)s now.", company=customer.name), "success")
     return redirect(url_for(".company", customer_id=customer.id))

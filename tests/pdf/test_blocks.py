@@ -53,6 +53,18 @@ def test_wrap_moves_a_latin_word_whole_to_the_next_line():
     assert lines == ["收款 transfer", "reference"]
 
 
+def test_wrap_starts_no_line_with_closing_punctuation_and_ends_none_with_opening():
+    font = register_font()
+    width = stringWidth("空调不制", font, 10)
+    # "，" would start the second line: "冷" goes down with it
+    assert wrap("空调不制冷，已报修", font, 10, width) == ["空调不制", "冷，已报", "修"]
+    # "（" would end the first line and "）" start the third: each moves with its neighbour
+    assert wrap("已报修（三号楼）", font, 10, width) == ["已报修", "（三号", "楼）"]
+    # a line of nothing but punctuation still breaks somewhere rather than running over
+    lines = wrap("。" * 30, font, 10, width)
+    assert len(lines) > 1 and all(stringWidth(line, font, 10) <= width for line in lines)
+
+
 def test_wrap_stops_at_max_lines_with_an_ellipsis():
     font = register_font()
     lines = wrap("长" * 10_000, font, 10, 100, max_lines=2)

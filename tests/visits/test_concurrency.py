@@ -20,9 +20,9 @@ def test_first_assignments_at_once_make_one_unbroken_history(app, db, park):
 
     def work(i, tdb):
         site = tdb.session.get(Site, site_id)
-        row = services.assign(site, tdb.session.get(Customer, company_id), managers[i % 2],
-                              actor=tdb.session.get(User, supervisors[i % 2]), now=at(2026, 4, 2, 9))
-        return row.manager_id
+        done = services.assign(site, tdb.session.get(Customer, company_id), managers[i % 2],
+                               actor=tdb.session.get(User, supervisors[i % 2]), now=at(2026, 4, 2, 9))
+        return done.portfolio.manager_id
 
     results = run_together(app, work)
 

@@ -113,6 +113,18 @@ def test_a_follow_up_is_overdue_the_day_after_it_was_due_and_closed_by_a_later_v
     assert first.followed_up_by_id == later.id
 
 
+def test_after_a_reassignment_the_follow_up_is_the_new_managers(park):
+    first = record(park, park.chen, park.yunqi, at(2026, 4, 2, 10), follow_up_on=date(2026, 4, 10))
+    services.assign(park.site, park.yunqi, park.wang.id, reason="调整分工", actor=park.supervisor, now=at(2026, 4, 8, 9))
+    _db.session.commit()
+    day = date(2026, 4, 11)
+
+    assert numbers(queries.overdue_follow_ups(park.site.id, day, manager_id=park.wang.id)) == [first.number]
+    assert queries.overdue_follow_ups(park.site.id, day, manager_id=park.chen.id) == []  # he cannot visit it now
+    assert queries.week_card(park.site.id, park.wang.id, day).follow_ups_overdue == 1
+    assert queries.week_card(park.site.id, park.chen.id, day).follow_ups_overdue == 0
+
+
 # --- commitments -------------------------------------------------------------------------------------
 
 def test_a_commitment_is_overdue_the_day_after_it_was_due_and_gone_once_kept(park):

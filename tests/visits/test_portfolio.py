@@ -1,6 +1,7 @@
 """Who looks after which company: a manager sees their own companies and no other's, supervisors
 and project managers see them all; assigning and reassigning keeps the history and the audit, and
 every refusal says why and changes nothing."""
+from datetime import date
 import html
 import re
 
@@ -130,10 +131,54 @@ def test_assign_then_reassign_keeps_two_history_rows_in_order_and_the_audit(park
     row = _db.session.get(Portfolio, park.lvyuan.id)
     assert (row.manager_id, row.since.isoformat(), row.site_id) == (park.wang.id, "2026-05-06", park.site.id)
     assert assign_audits(park.lvyuan) == [
-        (park.supervisor.id, {"manager_id": None}, {"manager_id": park.chen.id, "reason": "新入驻"}),
-        (park.project_manager.id, {"manager_id": park.chen.id}, {"manager_id": park.wang.id, "reason": "调整分工"}),
+        (park.supervisor.id, {"manager_id": None}, {"manager_id": park.chen.id, "reason": "新入驻", "planned_visits": []}),
+        (park.project_manager.id, {"manager_id": park.chen.id},
+         {"manager_id": park.wang.id, "reason": "调整分工", "planned_visits": []}),
     ]
     assert queries.manager_of(park.lvyuan.id) == park.wang.id
+
+
+def plan(park, manager, company, day):
+    return services.plan_visit(park.site, customer_id=company.id, visit_on=day, mode="on_site",
+                               purpose="routine_care", actor=manager, now=T1)
+
+
+def test_reassigning_hands_the_previous_managers_planned_visits_to_the_new_one(park):
+    first = plan(park, park.chen, park.yunqi, date(2026, 4, 20))
+    second = plan(park, park.chen, park.yunqi, date(2026, 5, 20))
+    elsewhere = plan(park, park.chen, park.hengtong, date(2026, 4, 21))  # another company of his
+    cancelled = plan(park, park.chen, park.yunqi, date(2026, 4, 22))
+    services.cancel_visit(cancelled, reason="客户出差", actor=park.chen, now=T1)
+    recorded = services.record_visit(park.site, customer_id=park.yunqi.id, visited_at=at(2026, 4, 7, 10),
+                                     mode="on_site", purpose="routine_care", attendees="李总", actor=park.chen, now=T1)
+    covering = plan(park, park.supervisor, park.yunqi, date(2026, 4, 23))  # the supervisor's own plan
+    _db.session.commit()
+
+    done = services.assign(park.site, park.yunqi, park.wang.id, reason="陈思远调岗", actor=park.supervisor, now=T2)
+    _db.session.commit()
+
+    assert done.handed_over == [first.number, second.number]
+    for visit in (first, second, elsewhere, cancelled, recorded, covering):
+        _db.session.refresh(visit)
+    assert (first.manager_id, second.manager_id) == (park.wang.id, park.wang.id)
+    # what he did, what he cancelled and his other company's plan stay his; the supervisor's stays hers
+    assert {v.manager_id for v in (elsewhere, cancelled, recorded)} == {park.chen.id}
+    assert covering.manager_id == park.supervisor.id
+    assert assign_audits(park.yunqi)[-1][2]["planned_visits"] == [first.number, second.number]
+    # the plans now make 王敏's week, not his
+    assert [v.number for v in queries.visits_between(park.site.id, date(2026, 4, 20), date(2026, 4, 26),
+                                                     manager_id=park.wang.id)] == [first.number]
+
+
+def test_releasing_a_company_to_nobody_leaves_its_plans_with_their_manager(park):
+    planned = plan(park, park.chen, park.yunqi, date(2026, 4, 20))
+    _db.session.commit()
+
+    done = services.assign(park.site, park.yunqi, None, reason="调整", actor=park.supervisor, now=T2)
+
+    assert done.handed_over == []
+    _db.session.refresh(planned)
+    assert planned.manager_id == park.chen.id  # someone still has to make or cancel it
 
 
 def test_releasing_a_company_leaves_it_to_nobody_with_the_history(park):
@@ -219,11 +264,25 @@ def test_the_supervisor_reassigns_a_company_from_its_page(park, as_user, later):
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/visits/companies/{park.yunqi.id}")
     page = text(client.get(response.headers["Location"]))
     assert "云启科技有限公司 is looked after by 王敏 from today on." in page
+    assert "planned visits" not in page  # he had none
     assert history(park.yunqi) == [(None, "陈思远", "2026-04-01", ""), ("陈思远", "王敏", "2026-04-08", "陈思远调岗")]
     assert assign_audits(park.yunqi)[-1][0] == park.supervisor.id
     # the company has left 陈思远's portfolio: his page of it is gone, 王敏's is there
     assert as_user(park.chen).get(f"/visits/companies/{park.yunqi.id}").status_code == 404
     assert as_user(park.wang).get(f"/visits/companies/{park.yunqi.id}").status_code == 200
+
+
+def test_the_page_says_which_planned_visits_went_with_the_company(park, as_user, later):
+    planned = plan(park, park.chen, park.yunqi, date(2026, 4, 20))
+    _db.session.commit()
+    client = as_user(park.supervisor)
+    assert "陈思远's visits to this company still planned go to the new manager." in text(
+        client.get(f"/visits/companies/{park.yunqi.id}"))
+
+    response = client.post(f"/visits/companies/{park.yunqi.id}/assign", data={"manager_id": park.wang.id})
+
+    page = text(client.get(response.headers["Location"]))
+    assert f"The planned visits {planned.number} are 王敏's now." in html.unescape(page)
 
 
 def test_the_project_manager_releases_a_company_to_nobody(park, as_user, later):
