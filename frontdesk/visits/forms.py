@@ -27,7 +27,6 @@ from .models import (
 from .rules import ITEM_LABELS, MODE_LABELS, PURPOSE_LABELS
 from .services import AnswerInput, CommitmentInput, ItemInput
 
-MAX_PERIOD_DAYS = 366  # the per-manager figures cover a year at most
 NOT_ASSIGNED = "none"  # the portfolio filter's choice for the companies nobody looks after
 
 
@@ -88,31 +87,6 @@ class AssignForm(DeskForm):
     def __init__(self, *args, managers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.manager_id.choices = [(0, _l("Nobody"))] + [(m.id, m.full_name) for m in managers]
-
-
-class FiguresPeriodForm(DeskForm):
-    """The period of the per-manager figures (this month when not given)."""
-
-    class Meta:
-        csrf = False  # a GET filter
-
-    date_from = DateField(_l("From"), validators=[Optional(), plausible_day])
-    date_to = DateField(_l("To"), validators=[Optional(), plausible_day])
-
-    def __init__(self, *args, default_from: date, default_to: date, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field, default in ((self.date_from, default_from), (self.date_to, default_to)):
-            if not (field.raw_data and field.raw_data[0].strip()):
-                field.data, field.raw_data = default, []
-
-    def validate_date_to(self, field):
-        start = self.date_from.data
-        if start is None or field.data is None or self.date_from.errors:
-            return
-        if field.data < start:
-            raise ValidationError(_l("The period ends on or after the day it starts."))
-        if (field.data - start).days >= MAX_PERIOD_DAYS:
-            raise ValidationError(_l("Choose a period of a year at most."))
 
 
 class VisitSettingsForm(DeskForm):
@@ -327,6 +301,16 @@ class SurveyForm(DeskForm):
                                        comment=self[f"comment_{q.id}"].data or ""))
         return answers
 
+    def carry_over(self, earlier_questions, formdata):
+        """The questions changed while the form was open: what was given for an earlier question
+        goes to the current question that measures the same thing, so nothing is typed twice."""
+        earlier = {q.dimension: q for q in earlier_questions}
+        for q in self.questions:
+            old = earlier.get(q.dimension)
+            if old is not None and old.id != q.id:
+                self[f"score_{q.id}"].data = formdata.get(f"score_{old.id}", NOT_APPLICABLE)
+                self[f"comment_{q.id}"].data = formdata.get(f"comment_{old.id}", "")
+
 
 def survey_form(questions):
     """The survey form class for these questions (of one questionnaire version): a score and a
@@ -401,15 +385,16 @@ class ReportPeriodForm(DeskForm):
     start = DateField(_l("From"), name="from", validators=[Optional(), plausible_day])
     end = DateField(_l("To"), name="to", validators=[Optional(), plausible_day])
 
-    def __init__(self, *args, today: date, default_start: date, max_days: int, **kwargs):
+    def __init__(self, *args, today: date, default_start: date, max_days: int, default_end: date | None = None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
-        self.today, self.default_start, self.max_days = today, default_start, max_days
+        self.default_start, self.default_end, self.max_days = default_start, default_end or today, max_days
 
     def validate(self, extra_validators=None):
         if not super().validate(extra_validators):
             return False
         self.start.data = self.start.data or self.default_start  # shown in the form: the figures say their days
-        self.end.data = self.end.data or self.today
+        self.end.data = self.end.data or self.default_end
         if self.start.data > self.end.data:
             self.end.errors.append(_l("The first day comes after the last one: swap them."))
         elif (self.end.data - self.start.data).days + 1 > self.max_days:

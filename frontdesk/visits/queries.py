@@ -261,6 +261,14 @@ def current_questionnaire(site_id) -> Questionnaire | None:
                               .options(joinedload(Questionnaire.questions))).unique().one_or_none()
 
 
+def questions_of(site_id, questionnaire_id) -> list[SurveyQuestion]:
+    """The questions of one version of the site's questionnaire (none for another site's)."""
+    return list(db.session.scalars(
+        sa.select(SurveyQuestion).join(Questionnaire, Questionnaire.id == SurveyQuestion.questionnaire_id)
+        .where(Questionnaire.site_id == site_id, Questionnaire.id == questionnaire_id)
+        .order_by(SurveyQuestion.position, SurveyQuestion.id)))
+
+
 def questionnaire_answered(questionnaire_id) -> bool:
     return db.session.scalar(sa.select(sa.exists().where(SurveyResponse.questionnaire_id == questionnaire_id)))
 

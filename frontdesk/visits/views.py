@@ -28,10 +28,9 @@ from ..workorders.rules import CATEGORY_LABELS, KIND_LABELS as ORDER_KIND_LABELS
 from . import bp, pdf, queries, rules, services
 from .export import register_workbook, surveys_workbook
 from .forms import (
-    AssignForm, CancelForm, CaseForm, CommitmentDoneForm, CompaniesFilterForm, FiguresPeriodForm, ListsFilterForm,
-    NOT_APPLICABLE, NOT_ASSIGNED, PlanForm, QuestionnaireForm, RecordForm, RegisterForm, ReplanForm, SCORES,
-    SurveyReportForm, VisitSettingsForm, WorkOrderForm, question_rows, score_words, survey_form,
-    twelve_months_back,
+    AssignForm, CancelForm, CaseForm, CommitmentDoneForm, CompaniesFilterForm, ListsFilterForm, NOT_APPLICABLE,
+    NOT_ASSIGNED, PlanForm, QuestionnaireForm, RecordForm, RegisterForm, ReplanForm, ReportPeriodForm, SCORES,
+    SurveyReportForm, VisitSettingsForm, WorkOrderForm, question_rows, score_words, survey_form, twelve_months_back,
 )
 from .models import (
     CANCELLED, COMPLAINT, CaseStudy, Commitment, CustomerVisit, LATE_PAYMENT, PLANNED, RECORDED, RENEWAL,
@@ -40,6 +39,10 @@ from .models import (
 from .rules import ITEM_LABELS, WORK_ORDER_KIND, average
 
 INVALID = 422  # a form sent back with its errors
+# the longest period of each page, in days
+MAX_FIGURES_DAYS = 366
+MAX_REPORT_DAYS = 5 * 366
+MAX_REGISTER_DAYS = 366
 
 
 @bp.context_processor
@@ -235,12 +238,12 @@ def managers():
     site = desk_site_or_404()
     today = clock.business_day()
     first = today.replace(day=1)
-    form = FiguresPeriodForm(request.args, default_from=first,
-                      default_to=(first + timedelta(days=31)).replace(day=1) - timedelta(days=1))
+    form = ReportPeriodForm(request.args, today=today, default_start=first, max_days=MAX_FIGURES_DAYS,
+                            default_end=(first + timedelta(days=31)).replace(day=1) - timedelta(days=1))
     days = queries.not_visited_days(site.id)
     if not form.validate():
         return render_template("visits/managers.html", form=form, figures=None, days=days, today=today), INVALID
-    figures = queries.manager_figures(site.id, form.date_from.data, form.date_to.data, today, days)
+    figures = queries.manager_figures(site.id, form.start.data, form.end.data, today, days)
     total = queries.ManagerFigures(0, "", *(sum(getattr(f, name) for f in figures) for name in (
         "companies", "covered", "visits", "open_commitments", "overdue_commitments")))
     return render_template("visits/managers.html", form=form, figures=figures, total=total, days=days, today=today)
@@ -573,8 +576,6 @@ def work_order(item_id):
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REGISTER_PAGE = 100  # visits a page of the register; the export has them all
-MAX_REPORT_DAYS = 5 * 366
-MAX_REGISTER_DAYS = 366
 
 
 def _arg_id(name):
@@ -634,6 +635,8 @@ def survey_new():
     except DomainError as error:
         db.session.rollback()
         show_error(form, error)
+        if form.questionnaire_id.data != questionnaire.id:
+            form.carry_over(queries.questions_of(site.id, form.questionnaire_id.data), request.form)
         return _survey_form_page(form, questionnaire, company, visit, INVALID)
     db.session.commit()
     flash(_("The survey of %(company)s is saved.", company=response.customer.name), "success")

@@ -383,8 +383,8 @@ def manager_row(page, manager) -> list[str]:
 def test_the_managers_page_gives_this_months_figures_by_default(park, as_user, clock_at, week):
     page = text(as_user(park.supervisor).get("/visits/managers"))
 
-    assert 'name="date_from" type="date" value="2026-04-01"' in page
-    assert 'name="date_to" type="date" value="2026-04-30"' in page
+    assert 'name="from" type="date" value="2026-04-01"' in page
+    assert 'name="to" type="date" value="2026-04-30"' in page
     # 陈思远: 2 companies, 云启 visited 7 April (covered), 恒通 never: 50%; one visit recorded in April;
     # two open commitments, one overdue. 王敏: 博远 visited 14 April: 100%, one visit.
     assert manager_row(page, park.chen) == ["2", "1", "50%", "1", "2", "1"]
@@ -394,16 +394,16 @@ def test_the_managers_page_gives_this_months_figures_by_default(park, as_user, c
 
 
 def test_the_managers_page_for_a_chosen_period(park, as_user, clock_at, week):
-    page = text(as_user(park.supervisor).get("/visits/managers?date_from=2026-04-14&date_to=2026-04-14"))
+    page = text(as_user(park.supervisor).get("/visits/managers?from=2026-04-14&to=2026-04-14"))
 
     assert manager_row(page, park.chen)[3] == "0" and manager_row(page, park.wang)[3] == "1"  # visits on the 14th
 
 
 @pytest.mark.parametrize("query, field, message", [
-    ("date_from=2026-04-30&date_to=2026-04-01", "date_to", "The period ends on or after the day it starts."),
-    ("date_from=2025-01-01&date_to=2026-04-01", "date_to", "Choose a period of a year at most."),
-    ("date_from=abc&date_to=2026-04-01", "date_from", "Not a valid date value."),
-    ("date_from=0001-01-01", "date_from", "Enter a day between 1970-01-01 and 2999-12-31."),
+    ("from=2026-04-30&to=2026-04-01", "to", "The first day comes after the last one: swap them."),
+    ("from=2025-01-01&to=2026-04-01", "to", "Choose at most 366 days at a time."),
+    ("from=abc&to=2026-04-01", "from", "Not a valid date value."),
+    ("from=0001-01-01", "from", "Enter a day between 1970-01-01 and 2999-12-31."),
 ])
 def test_a_bad_period_is_shown_next_to_its_field(park, as_user, clock_at, week, query, field, message):
     response = as_user(park.project_manager).get(f"/visits/managers?{query}")

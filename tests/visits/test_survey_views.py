@@ -197,17 +197,36 @@ def test_a_form_left_open_while_the_questions_changed_is_refused_and_shows_the_n
         db, park, as_user, client):
     first = questionnaire(db, park)
     survey_of(db, park, park.hengtong, park.chen)  # version 1 has answers: a change makes version 2
-    second = services.save_questionnaire(park.site, [(FRONT_DESK, "新的前台问题？")], actor=park.admin, now=BEFORE)
+    second = services.save_questionnaire(park.site, [(FRONT_DESK, "新的前台问题？"), (REPAIRS, "维修及时吗？")],
+                                         actor=park.admin, now=BEFORE)
     db.session.commit()
     as_user(park.chen)
+    old = {q.dimension: q.id for q in first.questions}
+    new = {q.dimension: q.id for q in second.questions}
 
-    response = client.post(f"/visits/surveys/new?customer_id={park.yunqi.id}", data=filled(first))
+    response = client.post(f"/visits/surveys/new?customer_id={park.yunqi.id}", data=filled(
+        first, **{f"score_{old[FRONT_DESK]}": "5", f"comment_{old[FRONT_DESK]}": "前台很热情",
+                  f"score_{old[REPAIRS]}": "2"}))
 
     assert response.status_code == 422
     page = text(response)
-    assert "The questions were changed while the form was open: fill in the new form." in flashes(page)
+    assert ("The questions were changed while the form was open: check the answers on the new form and save it "
+            "again.") in flashes(page)
     assert f'name="questionnaire_id" value="{second.id}"' in page and "新的前台问题？" in page
+    # what was given goes to the new question measuring the same thing
+    assert re.search(rf'name="score_{new[FRONT_DESK]}" value="5" checked', page)
+    assert re.search(rf'name="comment_{new[FRONT_DESK]}"[^>]*value="前台很热情"', page)
+    assert re.search(rf'name="score_{new[REPAIRS]}" value="2" checked', page)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyResponse)) == 1
+
+    # sent again as shown, it is saved with those answers
+    response = client.post(f"/visits/surveys/new?customer_id={park.yunqi.id}", data={
+        "questionnaire_id": second.id, "respondent": "李总", "taken_on": "2026-03-30",
+        f"score_{new[FRONT_DESK]}": "5", f"comment_{new[FRONT_DESK]}": "前台很热情", f"score_{new[REPAIRS]}": "2"})
+    assert response.status_code == 302
+    saved = db.session.scalars(sa.select(SurveyResponse).order_by(SurveyResponse.id.desc())).first()
+    assert sorted((a.dimension, a.score, a.comment) for a in saved.answers) == [
+        (FRONT_DESK, 5, "前台很热情"), (REPAIRS, 2, "")]
 
 
 def test_a_visit_of_another_manager_is_not_found_for_the_form(db, park, as_user, client):
