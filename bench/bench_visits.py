@@ -16,7 +16,9 @@ bare Flask page measured in the same run:
    manager's home page (with its card of the week);
 7. every statement of the pages with its plan and its time alone, in-process (EXPLAIN QUERY PLAN
    on SQLite, EXPLAIN ANALYZE on PostgreSQL), written to bench/out/visits-plans-<backend>.txt,
-   and the median time of each page in-process.
+   and the median time of each page in-process;
+8. for information, the visit register XLSX of the last 365 days in-process, beside a bare openpyxl
+   workbook of as many rows.
 
     .venv/bin/python bench/bench_visits.py [--fresh] [--requests 400] [--clients 4] [--seconds 10]
         [--database-url postgresql+psycopg://...]
@@ -178,6 +180,56 @@ def plans(url, data, samples=20, runs=20):
     return "\n".join(lines) + "\n", timings
 
 
+def register_export(url, samples=5):
+    """In-process: the visit register XLSX of the last 365 days as the supervisor (median of
+    `samples`), beside the raw baseline of a bare openpyxl write-only workbook of as many rows of
+    eleven short texts, made in the same run."""
+    import io
+
+    from openpyxl import Workbook
+
+    from frontdesk import create_app
+
+    app = create_app({"DATABASE_URL": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench"})
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        last = conn.execute(sa.text("SELECT MAX(visit_on) FROM customer_visit WHERE status = 'recorded'")).scalar()
+    engine.dispose()
+    last = last if not isinstance(last, str) else datetime.fromisoformat(last).date()
+    first = last.fromordinal(last.toordinal() - 364)
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"csrf_token": hidden(page, "csrf_token"), "username": gv.SUPERVISOR,
+                                "password": gv.PASSWORD})
+    path = f"/visits/register.xlsx?from={first.isoformat()}&to={last.isoformat()}"
+    times, size = [], 0
+    for _ in range(samples):
+        began = time.perf_counter()
+        response = client.get(path)
+        times.append(time.perf_counter() - began)
+        assert response.status_code == 200, response.status_code
+        size = len(response.data)
+    with app.app_context():
+        from frontdesk.extensions import db
+
+        rows = db.session.scalar(sa.text("SELECT COUNT(*) FROM customer_visit WHERE status = 'recorded' "
+                                         "AND visit_on BETWEEN :a AND :b"), {"a": first, "b": last})
+        db.engine.dispose()
+    bare = []
+    for _ in range(samples):
+        began = time.perf_counter()
+        book = Workbook(write_only=True)
+        ws = book.create_sheet("bare")
+        for n in range(rows):
+            ws.append([f"BF2025-{n:05d}", "2025-06-01", "某某科技有限公司", "陈思远", "上门拜访", "例行关怀", "李总",
+                       "例行拜访，了解经营情况", "意见：空调噪音大", "", "2025-07-01"])
+        book.save(io.BytesIO())
+        bare.append(time.perf_counter() - began)
+    return (f"register XLSX {first} – {last} ({rows:,} visits, {size:,} bytes): "
+            f"{statistics.median(times):.2f} s in-process (median of {samples}); bare openpyxl workbook of as many "
+            f"rows × 11 texts: {statistics.median(bare):.2f} s")
+
+
 # --- the run -------------------------------------------------------------------------------------
 
 def main():
@@ -202,6 +254,8 @@ def main():
     plan_text, in_process = plans(url, data)
     (OUT / f"visits-plans-{backend}.txt").write_text(plan_text)
     print(f"in-process: {in_process}", flush=True)
+    export = register_export(url)
+    print(export, flush=True)
 
     env = {"FRONTDESK_DATABASE_URL": url, "FRONTDESK_SECRET_KEY": "bench", "FRONTDESK_RATELIMIT_ENABLED": "false"}
     desk_server, desk_port = start(["frontdesk:create_app()"], env, "/healthz")
@@ -241,13 +295,13 @@ def main():
         stop(desk_server)
         stop(bare_server)
 
-    report = render(url, data, made, generated_in, checks, rows, in_process)
+    report = render(url, data, made, generated_in, checks, rows, in_process, export)
     (OUT / f"visits-results-{backend}.md").write_text(report)
     print(report)
     print(f"plans and statement times: {OUT / f'visits-plans-{backend}.txt'}")
 
 
-def render(url, data, made, generated_in, checks, rows, in_process):
+def render(url, data, made, generated_in, checks, rows, in_process, export):
     backend = sa.engine.make_url(url).get_backend_name()
     lines = [f"Frontdesk customer-visit benchmarks, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {backend}, "
              f"gunicorn 2 sync workers --preload, {os.cpu_count()} cores, load average "
@@ -260,7 +314,7 @@ def render(url, data, made, generated_in, checks, rows, in_process):
         rate = "" if s["rps"] is None else f"{s['rps']:.0f}"
         lines.append(f"| {name} | {load_} | {s['n']} | {s['p50']:.1f} | {s['p95']:.1f} | {s['p99']:.1f} | {rate} |")
     lines += ["", "in-process (Flask test client, median): "
-              + ", ".join(f"{k} {v:.1f} ms" for k, v in in_process.items())]
+              + ", ".join(f"{k} {v:.1f} ms" for k, v in in_process.items()), "", export]
     lines += ["", "targets (p95, judged on one client: four clients and two workers queue on two cores):"]
     for name, load_, key, s in rows:
         if key and load_.startswith("1 client"):

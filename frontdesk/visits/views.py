@@ -759,8 +759,8 @@ def register_xlsx():
     form, valid, manager_id = _register_form(site)
     if not valid:
         return render_template("visits/register.html", form=form, visits=None), INVALID
-    visits = queries.visit_register(site.id, form.start.data, form.end.data, manager_id=manager_id)
-    return _xlsx(register_workbook(site, visits, *queries.register_names(visits), form.start.data, form.end.data),
+    rows = queries.register_rows(site.id, form.start.data, form.end.data, manager_id=manager_id)
+    return _xlsx(register_workbook(site, rows, form.start.data, form.end.data),
                  f"visits-{form.start.data.isoformat()}-{form.end.data.isoformat()}")
 
 
