@@ -10,7 +10,7 @@ from datetime import date, timedelta, timezone
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField, DateField, DateTimeLocalField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
-    SelectField, StringField, TextAreaField,
+    SelectField, SelectMultipleField, StringField, TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
@@ -30,9 +30,9 @@ from .services import AnswerInput, CommitmentInput, ItemInput
 NOT_ASSIGNED = "none"  # the portfolio filter's choice for the companies nobody looks after
 
 
-def _chosen_manager(value) -> int:
-    """The chosen manager's id; anything that is no id at all is -1, a manager nobody is, whom the
-    service refuses in words."""
+def _chosen_id(value) -> int:
+    """The chosen id (of a manager, a company); anything that is no id at all is -1, a record that
+    does not exist, which the service refuses in words."""
     try:
         return database_id(value)
     except (TypeError, ValueError):
@@ -80,13 +80,24 @@ class AssignForm(DeskForm):
     """Who looks after the company from today on, and why. Any id is taken: the service says
     when it is not an active account manager of the site."""
 
-    manager_id = SelectField(_l("Account manager"), coerce=_chosen_manager, validate_choice=False,
+    manager_id = SelectField(_l("Account manager"), coerce=_chosen_id, validate_choice=False,
                              validators=[InputRequired(_l("Choose an account manager, or nobody."))])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)], render_kw={"maxlength": 200})
 
     def __init__(self, *args, managers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.manager_id.choices = [(0, _l("Nobody"))] + [(m.id, m.full_name) for m in managers]
+
+
+class AssignManyForm(AssignForm):
+    """The companies ticked in the portfolio list, to one manager (or nobody) from today on. The
+    manager starts unchosen: ticking a page of companies and pressing the button releases none."""
+
+    customer_ids = SelectMultipleField(coerce=_chosen_id, validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.manager_id.choices = [("", _l("Choose…"))] + self.manager_id.choices
 
 
 class VisitSettingsForm(DeskForm):

@@ -125,21 +125,28 @@ class Assignment:
     handed_over: list[str]  # numbers of the previous manager's planned visits, now the new manager's
 
 
-def assign(site, customer, manager_id, *, reason="", actor, now) -> Assignment:
-    """Give `customer` to the account manager `manager_id` (None: nobody looks after it now) from
-    today on, keeping the change in the history. The previous manager's visits to it still planned
-    go to the new manager with the company (released to nobody, they stay where they are: someone
-    still has to make or cancel them). Audited as visits.assign."""
-    _require(actor, VISITS_ASSIGN)
-    customer = _company(site, getattr(customer, "id", None))
-    manager = _manager(site, manager_id) if manager_id else None
-    reason = _text(reason, 200, "reason")
+MAX_ASSIGNED_AT_ONCE = 200
+
+
+@dataclass
+class Handover:
+    """What assign_many did: the companies given to the manager (None: to nobody), those that were
+    theirs already, and the previous managers' planned visits that went with the companies."""
+
+    manager: User | None
+    assigned: list[Customer]
+    unchanged: list[Customer]
+    handed_over: list[str]
+
+
+def _give(site, customer, manager, reason, *, actor, now) -> Assignment | None:
+    """`customer` to `manager` (None: nobody) from today on, with its history row, the previous
+    manager's planned visits and the audit entry; None, changing nothing, when it is theirs already."""
     today = _today(now)
     row = _portfolio_row(site, customer, today)
     before = row.manager_id
     if before == getattr(manager, "id", None):
-        raise ValidationFailed(_l("%(company)s is looked after by this manager already."), field="manager_id",
-                               company=customer.name)
+        return None
     row.manager_id = getattr(manager, "id", None)
     row.since = today
     db.session.add(PortfolioChange(customer_id=customer.id, from_manager_id=before, to_manager_id=row.manager_id,
@@ -158,6 +165,50 @@ def assign(site, customer, manager_id, *, reason="", actor, now) -> Assignment:
            before={"manager_id": before},
            after={"manager_id": row.manager_id, "reason": reason, "planned_visits": handed_over})
     return Assignment(row, handed_over)
+
+
+def assign(site, customer, manager_id, *, reason="", actor, now) -> Assignment:
+    """Give `customer` to the account manager `manager_id` (None: nobody looks after it now) from
+    today on, keeping the change in the history. The previous manager's visits to it still planned
+    go to the new manager with the company (released to nobody, they stay where they are: someone
+    still has to make or cancel them). Audited as visits.assign."""
+    _require(actor, VISITS_ASSIGN)
+    customer = _company(site, getattr(customer, "id", None))
+    manager = _manager(site, manager_id) if manager_id else None
+    done = _give(site, customer, manager, _text(reason, 200, "reason"), actor=actor, now=now)
+    if done is None:
+        raise ValidationFailed(_l("%(company)s is looked after by this manager already."), field="manager_id",
+                               company=customer.name)
+    return done
+
+
+def assign_many(site, customer_ids, manager_id, *, reason="", actor, now) -> Handover:
+    """Give several companies to one manager (or nobody) at once, as assign() gives each: when a
+    manager leaves, or the portfolios are rebalanced. The companies are locked in id order, so two
+    supervisors at once wait for each other instead of deadlocking. Those the manager looks after
+    already stay as they are; an id that is not a company of the site refuses the lot."""
+    _require(actor, VISITS_ASSIGN)
+    ids = sorted(set(customer_ids))
+    if not ids:
+        raise ValidationFailed(_l("Tick the companies to assign."), field="customer_ids")
+    if len(ids) > MAX_ASSIGNED_AT_ONCE:
+        raise ValidationFailed(_l("Assign at most %(count)s companies at a time."), field="customer_ids",
+                               count=MAX_ASSIGNED_AT_ONCE)
+    companies = list(db.session.scalars(sa.select(Customer).where(
+        Customer.id.in_(ids), Customer.site_id == site.id, Customer.kind == "company").order_by(Customer.id)))
+    if len(companies) != len(ids):
+        raise ValidationFailed(_l("Tick tenant companies of this site only."), field="customer_ids")
+    manager = _manager(site, manager_id) if manager_id else None
+    reason = _text(reason, 200, "reason")
+    done = Handover(manager, [], [], [])
+    for customer in companies:
+        given = _give(site, customer, manager, reason, actor=actor, now=now)
+        if given is None:
+            done.unchanged.append(customer)
+        else:
+            done.assigned.append(customer)
+            done.handed_over += given.handed_over
+    return done
 
 
 # --- visits --------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from ..workorders.rules import CATEGORY_LABELS, KIND_LABELS as ORDER_KIND_LABELS
 from . import bp, pdf, queries, rules, services
 from .export import register_workbook, surveys_workbook
 from .forms import (
-    AssignForm, CancelForm, CaseForm, CommitmentDoneForm, CompaniesFilterForm, ListsFilterForm, NOT_APPLICABLE,
+    AssignForm, AssignManyForm, CancelForm, CaseForm, CommitmentDoneForm, CompaniesFilterForm, ListsFilterForm, NOT_APPLICABLE,
     NOT_ASSIGNED, PlanForm, QuestionnaireForm, RecordForm, RegisterForm, ReplanForm, ReportPeriodForm, SCORES,
     SurveyReportForm, VisitSettingsForm, WorkOrderForm, question_rows, score_words, survey_form, twelve_months_back,
 )
@@ -153,10 +153,9 @@ def _portfolio_of(form) -> dict:
     return {"manager_id": int(chosen) if chosen.isdigit() else None, "unassigned": chosen == NOT_ASSIGNED}
 
 
-@bp.get("/companies")
-@permission_required(VISITS_RECORD, VISITS_ALL)
-def companies():
-    site = desk_site_or_404()
+def _companies_page(site, assign_form=None, status=200):
+    """The portfolio list with its filters from the query string; for whoever assigns, the form
+    that gives the ticked companies to a manager (sent back with its errors and ticks kept)."""
     sees_all = current_user.can(VISITS_ALL)
     form = CompaniesFilterForm(request.args, managers=_visit_staff(site) if sees_all else ())
     if not sees_all:
@@ -164,10 +163,49 @@ def companies():
     valid = form.validate()
     rows = queries.companies(site.id, q="" if form.q.errors else (form.q.data or ""), **_portfolio_of(form))
     page = PortfolioPage.of(rows, int_arg("page", 1))
-    today = clock.business_day()
+    if assign_form is None and current_user.can(VISITS_ASSIGN):
+        assign_form = AssignManyForm(managers=queries.account_managers(site.id), formdata=None)
     args = {k: v for k, v in request.args.items() if k in form._fields} if valid else {}
     return render_template("visits/companies.html", form=form, page=page, args=args, sees_all=sees_all,
-                           today=today, days=queries.not_visited_days(site.id)), 200 if valid else INVALID
+                           assign_form=assign_form, today=clock.business_day(),
+                           days=queries.not_visited_days(site.id)), status if valid else INVALID
+
+
+@bp.get("/companies")
+@permission_required(VISITS_RECORD, VISITS_ALL)
+def companies():
+    return _companies_page(desk_site_or_404())
+
+
+@bp.post("/companies/assign")
+@permission_required(VISITS_ASSIGN)
+def assign_many():
+    site = desk_site_or_404()
+    form = AssignManyForm(managers=queries.account_managers(site.id))
+    if not form.validate():
+        return _companies_page(site, form, INVALID)
+    try:
+        done = services.assign_many(site, form.customer_ids.data or [], form.manager_id.data or None,
+                                    reason=form.reason.data or "", actor=current_user, now=clock.now())
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return _companies_page(site, form, INVALID)
+    db.session.commit()
+    manager = done.manager.full_name if done.manager else None
+    if done.assigned and manager:
+        flash(_("%(count)s companies are looked after by %(manager)s from today on.", count=len(done.assigned),
+                manager=manager), "success")
+    elif done.assigned:
+        flash(_("Nobody looks after %(count)s companies now.", count=len(done.assigned)), "success")
+    if done.unchanged:
+        flash(_("Left as they were, looked after by this manager already: %(companies)s.",
+                companies="、".join(c.name for c in done.unchanged)), "info")
+    if done.handed_over:
+        flash(_("The planned visits %(numbers)s are %(manager)s's now.", numbers="、".join(done.handed_over),
+                manager=manager), "info")
+    filters = {k: v for k, v in request.args.items() if k in ("q", "manager", "page")}
+    return redirect(url_for(".companies", **filters))
 
 
 # --- a company -----------------------------------------------------------------------------------

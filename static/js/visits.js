@@ -1,7 +1,8 @@
 // One visit's pages: rows of items and commitments added and removed on the record form, and on
 // the plan form the "before you go" summary of the chosen company and the talking points of the
-// chosen purpose. Without this script the pages still work: the record form offers a button for
-// more rows, and the plan form's summary follows the company it was opened for.
+// chosen purpose; on the portfolio list, a box that ticks every company of the page. Without this
+// script the pages still work: the record form offers a button for more rows, the plan form's
+// summary follows the company it was opened for, and the companies are ticked one by one.
 (function () {
   "use strict";
 
@@ -91,8 +92,20 @@
     }
   }
 
+  // --- the portfolio list: one box ticks every company of the page -----------------------------
+  function tickAll(box) {
+    var boxes = document.querySelectorAll("input[name=customer_ids]");
+    box.hidden = false;
+    box.checked = boxes.length > 0 && Array.prototype.every.call(boxes, function (b) { return b.checked; });
+    box.addEventListener("change", function () {
+      boxes.forEach(function (b) { b.checked = box.checked; });
+    });
+  }
+
   var record = document.getElementById("record-form");
   if (record) { rows(record); }
   var planForm = document.getElementById("plan-form");
   if (planForm) { plan(planForm); }
+  var all = document.querySelector("[data-tick-all]");
+  if (all) { tickAll(all); }
 })();

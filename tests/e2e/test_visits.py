@@ -1,7 +1,8 @@
 """A customer visit's whole course in a real browser: the account manager plans a visit to a
 company of her portfolio from her lists, records it with the company's request and a commitment,
 turns the request into a work order, sees its number on the visit and, on the work order's page,
-the link back to the visit, and fills in the satisfaction survey there.
+the link back to the visit, and fills in the satisfaction survey there; and a supervisor hands a
+manager's companies to another from the portfolio list.
 
 The app runs for real (its own migrated database, CSRF on, a werkzeug server on a free port) and
 Debian's Chromium drives it through Playwright, on SQLite and on PostgreSQL when
@@ -19,7 +20,7 @@ from playwright.sync_api import expect
 from frontdesk.core import clock
 from frontdesk.extensions import db
 from frontdesk.visits import services
-from frontdesk.visits.models import Commitment, CustomerVisit, SurveyAnswer, SurveyResponse, VisitItem
+from frontdesk.visits.models import Commitment, CustomerVisit, Portfolio, SurveyAnswer, SurveyResponse, VisitItem
 from frontdesk.workorders.models import WorkOrder
 from tests.e2e.conftest import running_desk
 from tests.e2e.test_workorders import desk_database, log_in, stored  # noqa: F401  (fixture)
@@ -184,3 +185,28 @@ def test_a_visit_is_planned_recorded_its_request_becomes_a_work_order_and_a_surv
     assert stored(desk_database, read) == (
         "recorded", today + timedelta(days=7), order_number, "repair", "张经理（行政经理）", True, True, PROMISE, True,
         "张经理", SCORES)
+
+
+def test_a_supervisor_hands_a_managers_companies_to_another_by_ticking_the_page(page, desk_url, desk_database):
+    """陈思远 leaves: the supervisor lists his companies, ticks them all with the one box at the
+    top, gives them to 王敏, and 王敏's portfolio has them."""
+    log_in(page, "zhou")
+    page.goto("/visits/companies")
+    page.locator("select[name=manager]").select_option(label="陈思远")
+    page.get_by_role("button", name="Find").click()
+    boxes = page.locator("input[name=customer_ids]")
+    expect(boxes).to_have_count(2)
+    page.get_by_role("checkbox", name="Tick every company on this page").check()  # shown by the script
+    for i in range(2):
+        expect(boxes.nth(i)).to_be_checked()
+    page.locator("#assign-many select[name=manager_id]").select_option(label="王敏")
+    page.locator("#assign-many input[name=reason]").fill("陈思远离职")
+    page.locator("#assign-many").get_by_role("button", name="Assign").click()
+    expect(page.locator(".flash-success")).to_have_text("2 companies are looked after by 王敏 from today on.")
+    expect(page.locator("input[name=customer_ids]")).to_have_count(0)  # the list of 陈思远's companies is empty
+    shot(page, "6-handover")
+
+    def managers():
+        return sorted(row.manager.full_name for row in db.session.scalars(sa.select(Portfolio)))
+
+    assert stored(desk_database, managers) == ["王敏", "王敏", "王敏"]

@@ -347,3 +347,111 @@ def test_who_may_not_assign_gets_403_and_no_form(park, as_user, later, who):
     if who == "chen":
         page = text(client.get(f"/visits/companies/{park.yunqi.id}"))
         assert "/assign" not in page and 'name="manager_id"' not in page
+
+
+# --- several companies at once ---------------------------------------------------------------------
+
+def managers_of(*companies) -> list:
+    return [getattr(_db.session.get(Portfolio, c.id), "manager_id", None) for c in companies]
+
+
+def test_assign_many_gives_each_company_its_history_audit_and_plans(park):
+    planned = plan(park, park.chen, park.hengtong, date(2026, 5, 20))
+    _db.session.commit()
+
+    done = services.assign_many(park.site, [park.yunqi.id, park.hengtong.id, park.boyuan.id, park.lvyuan.id],
+                                park.wang.id, reason="陈思远离职", actor=park.supervisor, now=T2)
+    _db.session.commit()
+
+    assert done.manager == park.wang
+    assert [c.name for c in done.assigned] == ["云启科技有限公司", "恒通物流有限公司", "绿源食品有限公司"]  # in id order
+    assert [c.name for c in done.unchanged] == ["博远医疗器械有限公司"]  # 王敏's already: left as it was
+    assert done.handed_over == [planned.number]
+    assert managers_of(park.yunqi, park.hengtong, park.boyuan, park.lvyuan) == [park.wang.id] * 4
+    assert history(park.hengtong)[-1] == ("陈思远", "王敏", "2026-05-06", "陈思远离职")
+    assert history(park.lvyuan) == [(None, "王敏", "2026-05-06", "陈思远离职")]
+    assert len(history(park.boyuan)) == 1 and len(assign_audits(park.boyuan)) == 1
+    assert assign_audits(park.hengtong)[-1][2]["planned_visits"] == [planned.number]
+
+
+def test_assign_many_to_nobody_releases_the_companies(park):
+    done = services.assign_many(park.site, [park.yunqi.id, park.hengtong.id], None, reason="调整",
+                                actor=park.project_manager, now=T2)
+
+    assert done.manager is None and len(done.assigned) == 2
+    assert managers_of(park.yunqi, park.hengtong) == [None, None]
+
+
+@pytest.mark.parametrize("ids, manager, field, message", [
+    ([], "wang", "customer_ids", "Tick the companies to assign."),
+    (["yunqi", "harbour_company"], "wang", "customer_ids", "Tick tenant companies of this site only."),
+    (["yunqi", "person"], "wang", "customer_ids", "Tick tenant companies of this site only."),
+    (["yunqi", -1], "wang", "customer_ids", "Tick tenant companies of this site only."),
+    (["yunqi"], "clerk", "manager_id", "Choose an active account manager of this site."),
+    (list(range(1, 202)), "wang", "customer_ids", "Assign at most 200 companies at a time."),
+])
+def test_assign_many_refuses_the_lot_and_changes_nothing(park, ids, manager, field, message):
+    person = make_customer(park.site, "张三", kind="person")
+    chosen = [i if isinstance(i, int) else (person if i == "person" else getattr(park, i)).id for i in ids]
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.assign_many(park.site, chosen, getattr(park, manager).id, actor=park.supervisor, now=T2)
+
+    assert (refused.value.field, english(refused.value)) == (field, message)
+    _db.session.rollback()
+    assert managers_of(park.yunqi, park.hengtong, park.lvyuan) == [park.chen.id, park.chen.id, None]
+
+
+def test_only_supervisors_and_project_managers_assign_many(park):
+    with pytest.raises(NotAllowed):
+        services.assign_many(park.site, [park.lvyuan.id], park.chen.id, actor=park.chen, now=T2)
+    assert managers_of(park.lvyuan) == [None]
+
+
+def assign_many_form(page) -> str:
+    start = page.index('<form id="assign-many"')
+    return page[start:page.index("</form>", start)]
+
+
+def test_the_supervisor_ticks_companies_on_the_list_and_gives_them_to_a_manager(park, as_user, later):
+    client = as_user(park.supervisor)
+    page = text(client.get(f"/visits/companies?manager={park.chen.id}"))
+    form = assign_many_form(page)
+    assert f'action="/visits/companies/assign?page=1&amp;manager={park.chen.id}"' in form
+    # no manager is chosen to begin with: pressing the button with a page ticked releases nothing
+    assert '<option value="">Choose…</option><option value="0">Nobody</option>' in form and "selected" not in form
+    assert page.count('name="customer_ids"') == 2  # 陈思远's two companies, a box each
+
+    response = client.post(f"/visits/companies/assign?page=1&manager={park.chen.id}", data={
+        "customer_ids": [park.yunqi.id, park.hengtong.id], "manager_id": park.wang.id, "reason": "陈思远调岗"})
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/visits/companies?page=1&manager={park.chen.id}")
+    page = html.unescape(text(client.get(response.headers["Location"])))
+    assert "2 companies are looked after by 王敏 from today on." in page
+    assert managers_of(park.yunqi, park.hengtong) == [park.wang.id, park.wang.id]
+
+
+def test_ticking_nothing_or_choosing_no_manager_is_said_and_keeps_the_ticks(park, as_user, later):
+    client = as_user(park.supervisor)
+
+    response = client.post("/visits/companies/assign", data={"manager_id": park.wang.id})
+    assert response.status_code == 422
+    assert '<div class="error" role="alert">Tick the companies to assign.</div>' in assign_many_form(text(response))
+
+    response = client.post("/visits/companies/assign", data={"customer_ids": [park.yunqi.id], "manager_id": ""})
+    assert response.status_code == 422
+    page = text(response)
+    assert error_next_to(page, "manager_id") == "Choose an account manager, or nobody."
+    assert f'name="customer_ids" value="{park.yunqi.id}" form="assign-many" checked' in page
+    assert f'name="customer_ids" value="{park.hengtong.id}" form="assign-many" aria' in page  # not ticked
+    assert managers_of(park.yunqi) == [park.chen.id]
+
+
+def test_the_list_of_a_manager_or_a_clerk_has_no_ticks_and_the_post_is_forbidden(park, as_user, later):
+    client = as_user(park.chen)
+    page = text(client.get("/visits/companies"))
+    assert 'name="customer_ids"' not in page and "assign-many" not in page
+    assert client.post("/visits/companies/assign", data={"customer_ids": [park.lvyuan.id],
+                                                         "manager_id": park.chen.id}).status_code == 403
+    assert managers_of(park.lvyuan) == [None]
