@@ -40,7 +40,8 @@ def _chosen_id(value) -> int:
 
 
 def _manager_choices(managers):
-    return [(str(m.id), m.full_name) for m in managers]
+    return [(str(m.id), m.full_name if m.active else _l("%(name)s (deactivated)", name=m.full_name))
+            for m in managers]
 
 
 class ListsFilterForm(DeskForm):

@@ -75,13 +75,14 @@ class CompanyRow:
     manager: str | None
     since: date | None
     last_visit_on: date | None
+    manager_active: bool | None  # False: the manager was deactivated and still has the company
 
 
 def companies(site_id, *, manager_id=None, q="", unassigned=False) -> list[CompanyRow]:
     """The site's tenant companies with their manager and last visit: one manager's portfolio
     (`manager_id`), the unassigned ones, or all; `q` matches the name."""
     query = (sa.select(Customer.id, Customer.name, Portfolio.manager_id, User.full_name, Portfolio.since,
-                       Portfolio.last_visit_on)
+                       Portfolio.last_visit_on, User.active)
              .outerjoin(Portfolio, Portfolio.customer_id == Customer.id)
              .outerjoin(User, User.id == Portfolio.manager_id)
              .where(Customer.site_id == site_id, Customer.kind == "company"))
@@ -92,6 +93,13 @@ def companies(site_id, *, manager_id=None, q="", unassigned=False) -> list[Compa
     if q:
         query = query.where(Customer.name.contains(q.strip(), autoescape=True))
     return [CompanyRow(*row) for row in db.session.execute(query.order_by(Customer.name, Customer.id))]
+
+
+def portfolio_holders(site_id) -> list[User]:
+    """Everyone who looks after a company of the site today, deactivated users included: whose
+    companies a supervisor may still have to find and hand over."""
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(
+        sa.select(Portfolio.manager_id).where(Portfolio.site_id == site_id)))))
 
 
 def portfolio_history(customer_id) -> list[PortfolioChange]:
@@ -163,7 +171,7 @@ def not_visited(site_id, today, days, *, manager_id=None, limit=500) -> list[Com
     days, never visited first."""
     before = rules.not_visited_before(today, days)
     query = (sa.select(Customer.id, Customer.name, Portfolio.manager_id, User.full_name, Portfolio.since,
-                       Portfolio.last_visit_on)
+                       Portfolio.last_visit_on, User.active)
              .join(Portfolio, Portfolio.customer_id == Customer.id).join(User, User.id == Portfolio.manager_id)
              .where(Portfolio.site_id == site_id,
                     sa.or_(Portfolio.last_visit_on.is_(None), Portfolio.last_visit_on < before)))
@@ -182,6 +190,7 @@ class ManagerFigures:
     visits: int  # recorded between the two days
     open_commitments: int
     overdue_commitments: int
+    active: bool = True
 
     @property
     def coverage(self):
@@ -207,13 +216,15 @@ def manager_figures(site_id, start, end, today, days) -> list[ManagerFigures]:
         .where(Commitment.site_id == site_id, Commitment.done_at.is_(None)).group_by(CustomerVisit.manager_id))}
     people = {u.id: u for u in account_managers(site_id)}
     ids = set(people) | set(portfolio) | set(visits) | set(commitments)
-    names = dict(db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
+    users = {r.id: r for r in db.session.execute(sa.select(User.id, User.full_name, User.active)
+                                                  .where(User.id.in_(ids)))} if ids else {}
     rows = []
     for manager_id in ids:
         companies_, covered = portfolio.get(manager_id, (0, 0))
         open_, overdue = commitments.get(manager_id, (0, 0))
-        rows.append(ManagerFigures(manager_id, names.get(manager_id, "?"), companies_, covered,
-                                   visits.get(manager_id, 0), open_, overdue))
+        user = users.get(manager_id)
+        rows.append(ManagerFigures(manager_id, user.full_name if user else "?", companies_, covered,
+                                   visits.get(manager_id, 0), open_, overdue, user.active if user else False))
     return sorted(rows, key=lambda r: r.name)
 
 

@@ -106,8 +106,12 @@ class PortfolioPage:
 
 def _visit_staff(site):
     """Whose lists and portfolio a holder of visits.all may pick: the site's staff who record visits
-    (its account managers, and supervisors who visit companies too)."""
-    return [user for user in queries.staff(site.id) if user.can(VISITS_RECORD)]
+    (its account managers, and supervisors who visit companies too), and whoever was deactivated
+    with companies still in their portfolio, so that they can be found and handed over."""
+    staff = [user for user in queries.staff(site.id) if user.can(VISITS_RECORD)]
+    known = {user.id for user in staff}
+    return sorted(staff + [u for u in queries.portfolio_holders(site.id) if u.id not in known],
+                  key=lambda user: user.full_name)
 
 
 # --- the manager's day ---------------------------------------------------------------------------

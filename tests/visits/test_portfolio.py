@@ -455,3 +455,28 @@ def test_the_list_of_a_manager_or_a_clerk_has_no_ticks_and_the_post_is_forbidden
     assert client.post("/visits/companies/assign", data={"customer_ids": [park.lvyuan.id],
                                                          "manager_id": park.chen.id}).status_code == 403
     assert managers_of(park.lvyuan) == [None]
+
+
+def test_a_deactivated_managers_companies_can_still_be_found_and_handed_over(park, as_user, later):
+    park.wang.active = False  # 王敏 left; the admin deactivated her before her companies were handed over
+    _db.session.commit()
+    client = as_user(park.supervisor)
+
+    page = html.unescape(text(client.get("/visits/companies")))
+    assert f'<option value="{park.wang.id}">王敏 (deactivated)</option>' in page  # still in the filter
+    page = html.unescape(text(client.get(f"/visits/companies?manager={park.wang.id}")))
+    assert company_names(page) == ["博远医疗器械有限公司"]
+    assert '王敏 <span class="badge warn">Deactivated</span>' in page
+    assert client.get(f"/visits/?manager={park.wang.id}").status_code == 200  # her lists too
+    assert '<span class="badge warn">Deactivated</span>' in text(client.get(f"/visits/companies/{park.boyuan.id}"))
+    assert '王敏</a> <span class="badge warn">Deactivated</span>' in text(client.get("/visits/managers"))
+    # she is no one to give a company to
+    assert f'<option value="{park.wang.id}">' not in assign_many_form(page)
+
+    response = client.post(f"/visits/companies/assign?manager={park.wang.id}",
+                           data={"customer_ids": [park.boyuan.id], "manager_id": park.chen.id, "reason": "王敏离职"})
+
+    assert response.status_code == 302
+    assert managers_of(park.boyuan) == [park.chen.id]
+    # with nothing left to hand over, she leaves the filter
+    assert "王敏 (deactivated)" not in html.unescape(text(client.get("/visits/companies")))
