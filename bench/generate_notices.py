@@ -44,14 +44,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import PASSWORD, insert  # noqa: E402
-from bench.generate_visitors import app_for, at, bulk, mobile, person_name  # noqa: E402
+from bench.generate_visitors import at, mobile, person_name  # noqa: E402
+from bench.loading import bulk, last_ids, load_once, move_sequences, remove_sqlite, sqlite_path  # noqa: E402
 from frontdesk.auth.models import User, UserRole  # noqa: E402
 from frontdesk.auth.services import hash_password  # noqa: E402
 from frontdesk.core import clock  # noqa: E402
 from frontdesk.core.numbering import Counter  # noqa: E402
 from frontdesk.demo import COMPANY_TRADES, COMPANY_WORDS, POSITIONS  # noqa: E402
 from frontdesk.estate.models import Building, Contact, Customer, Occupancy, Site, Unit  # noqa: E402
-from frontdesk.extensions import db  # noqa: E402
 from frontdesk.notices.models import (  # noqa: E402
     APPROVE, APPROVED, CHECKED, DRAFT, GENERAL, MAINTENANCE, MANAGER_STEP, OFFICIAL, PROMOTION, REJECT, SUBMITTED,
     SUPERSEDED, SUPERVISOR_STEP, Notice, NoticeBoard, NoticeDecision, NoticeRevision, Posting,
@@ -126,42 +126,16 @@ def _hours(rng, low, high) -> timedelta:
 
 def generate(url: str, seed: int = 13, notices: int = NOTICES, postings: int = POSTINGS, days: int = DAYS) -> dict:
     """Make the park and its notices unless the site is there already."""
-    app = app_for(url)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-        present = db.session.scalar(sa.select(Site.id).where(Site.code == SITE_CODE))
-        db.session.remove()
-        if present:
-            return {"note": "present already"}
-        now = clock.now()
-        with db.engine.connect() as conn:
-            sqlite = conn.dialect.name == "sqlite"
-            if sqlite:
-                raw = conn.connection.dbapi_connection
-                raw.execute("PRAGMA foreign_keys=OFF")
-                raw.execute("PRAGMA cache_size=-262144")
-            with conn.begin():
-                figures = History(conn, random.Random(seed), now).fill(notices, postings, days)
-            if sqlite:
-                raw.execute("PRAGMA foreign_keys=ON")
-                raw.execute("PRAGMA cache_size=-2000")
-        if db.engine.dialect.name == "postgresql":
-            # as autovacuum leaves tables that grew over years: statistics and the visibility map
-            with db.engine.connect() as conn:
-                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
-        return figures
+    return load_once(url, SITE_CODE, lambda conn, now, _config: History(conn, random.Random(seed), now)
+                     .fill(notices, postings, days), vacuum=True)
 
 
 class History:
     def __init__(self, conn, rng, now):
         self.conn, self.rng, self.now = conn, rng, now
         self.today = clock.business_day(now)
-        self.ids = {}
-        for model in (Building, Unit, Customer, Notice, NoticeRevision, NoticeDecision, NoticeBoard, Posting):
-            self.ids[model.__table__.name] = conn.execute(
-                sa.select(sa.func.coalesce(sa.func.max(model.id), 0))).scalar_one()
+        self.ids = last_ids(conn, (Building, Unit, Customer, Notice, NoticeRevision, NoticeDecision, NoticeBoard,
+                                   Posting))
         self.notices, self.revisions, self.decisions, self.postings = [], [], [], []
 
     def new_id(self, table):
@@ -533,8 +507,7 @@ class History:
         for kind, counts in counters.items():
             for year, value in counts.items():
                 conn.execute(Counter.__table__.insert().values(kind=kind, scope=SITE_CODE, year=year, value=value))
-        if conn.dialect.name == "postgresql":
-            move_sequences(conn)
+        move_sequences(conn, self.ids)
         statuses = {}
         for r in self.revisions:
             statuses[r["status"]] = statuses.get(r["status"], 0) + 1
@@ -593,23 +566,6 @@ WHERE p.site_id = :site AND p.taken_down_at IS NOT NULL""",
 )
 
 
-def move_sequences(conn):
-    """The rows carry their own ids: move each PostgreSQL sequence past them."""
-    for table in ("building", "unit", "customer", "notice", "notice_revision", "notice_decision", "notice_board",
-                  "posting"):
-        conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                             f"GREATEST((SELECT COALESCE(max(id), 0) FROM {table}), 1))"))
-
-
-def sqlite_path(url: str) -> Path | None:
-    return Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
-
-
-def remove_sqlite(url: str):
-    path = sqlite_path(url)
-    if path is not None:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def main():

@@ -21,12 +21,11 @@ whatever earlier runs registered.
 """
 import argparse
 import bisect
-import json
 import random
 import secrets
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -35,12 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import PASSWORD, insert  # noqa: E402
-from frontdesk import create_app  # noqa: E402
+from bench.loading import app_for, bulk, last_ids, load_once, move_sequences  # noqa: E402
 from frontdesk.audit.models import AuditEntry  # noqa: E402
 from frontdesk.auth.models import User, UserRole  # noqa: E402
 from frontdesk.auth.services import hash_password  # noqa: E402
 from frontdesk.core import clock  # noqa: E402
-from frontdesk.core.db import UTCDateTime  # noqa: E402
 from frontdesk.core.notify import OutboxMessage  # noqa: E402
 from frontdesk.core.numbering import Counter  # noqa: E402
 from frontdesk.demo import COMPANY_TRADES, COMPANY_WORDS, GIVEN, POSITIONS, SURNAMES  # noqa: E402
@@ -115,42 +113,14 @@ def plate(rng) -> str:
             + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(5)))
 
 
-def app_for(url):
-    return create_app({"DATABASE_URL": url, "RATELIMIT_ENABLED": False})
 
 
 # --- the two years -------------------------------------------------------------------------------
 
 def generate(url: str, seed: int = 11, visits: int = VISITS, visitors: int = VISITORS, days: int = DAYS) -> dict:
     """Make the park and its visit history unless the site is there already."""
-    app = app_for(url)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-        present = db.session.scalar(sa.select(Site.id).where(Site.code == SITE_CODE))
-        db.session.remove()
-        if present:
-            return {"note": "present already"}
-        now = clock.now()
-        retention = app.config["VISITOR_ID_RETENTION_DAYS"]
-        with db.engine.connect() as conn:
-            sqlite = conn.dialect.name == "sqlite"
-            if sqlite:
-                # one bulk load of rows consistent by construction: no foreign-key look-ups per row,
-                # and a cache that holds the indexes being filled (per connection, before BEGIN)
-                raw = conn.connection.dbapi_connection
-                raw.execute("PRAGMA foreign_keys=OFF")
-                raw.execute("PRAGMA cache_size=-262144")
-            with conn.begin():
-                figures = History(conn, random.Random(seed), now, retention).fill(visits, visitors, days)
-            if sqlite:
-                raw.execute("PRAGMA foreign_keys=ON")
-                raw.execute("PRAGMA cache_size=-2000")
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as conn:
-                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-        return figures
+    return load_once(url, SITE_CODE, lambda conn, now, config: History(
+        conn, random.Random(seed), now, config["VISITOR_ID_RETENTION_DAYS"]).fill(visits, visitors, days))
 
 
 class History:
@@ -159,10 +129,8 @@ class History:
         self.today = clock.business_day(now)
         self.id_cutoff = clock.day_bounds(self.today - timedelta(days=retention_days))[0]
         self.retention = timedelta(days=retention_days)
-        self.ids = {}
-        for model in (Building, Unit, Customer, Contact, Visitor, Visit, VisitorPass, OutboxMessage, AuditEntry):
-            table = model.__table__.name
-            self.ids[table] = conn.execute(sa.select(sa.func.coalesce(sa.func.max(model.id), 0))).scalar_one()
+        self.ids = last_ids(conn, (Building, Unit, Customer, Contact, Visitor, Visit, VisitorPass, OutboxMessage,
+                                   AuditEntry))
 
     def new_id(self, table):
         self.ids[table] += 1
@@ -406,11 +374,7 @@ class History:
             entries += conn.execute(sa.text(sql), {"site": self.site_id}).rowcount
         for year, value in self.seq.items():
             conn.execute(Counter.__table__.insert().values(kind="visit", scope=SITE_CODE, year=year, value=value))
-        if conn.dialect.name == "postgresql":
-            # the rows carry their own ids: move each sequence past them
-            for table in self.ids:
-                conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                     f"(SELECT max(id) FROM {table}))"))
+        move_sequences(conn, self.ids)
         visits = [r for r in self.visit_rows if r["arrived_at"] is not None]
         return {"companies": COMPANIES, "contacts": len(self.contacts), "visitors": len(self.visitor_rows),
                 "visits": len(visits), "cancelled_bookings": len(self.visit_rows) - len(visits),
@@ -461,42 +425,6 @@ AUDIT_PARTS = [
          summary="v.number || ' ' || v.name", before=_STATUS % "on_site", after=_STATUS % "signed_out"),
 ]
 
-
-def bulk(conn, model, rows, chunk=10_000):
-    """Insert many rows through the driver's executemany, the values converted once here as the
-    column types would (SQLAlchemy's per-row processing cost more than the inserts themselves)."""
-    if not rows:
-        return
-    table = model.__table__
-    names = list(rows[0])
-    sqlite = conn.dialect.name == "sqlite"
-
-    def convert(column):
-        if isinstance(column.type, UTCDateTime):
-            if sqlite:
-                return lambda v: None if v is None else v.astimezone(timezone.utc).replace(tzinfo=None).isoformat(
-                    " ", "microseconds")
-            return None
-        if isinstance(column.type, sa.JSON):
-            return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
-        if isinstance(column.type, sa.Date) and sqlite:
-            return lambda v: None if v is None else v.isoformat()
-        return None
-
-    converters = [(i, convert(table.c[name])) for i, name in enumerate(names)]
-    converters = [(i, f) for i, f in converters if f is not None]
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {conn.dialect.identifier_preparer.format_table(table)} "
-           f"({', '.join(conn.dialect.identifier_preparer.quote(n) for n in names)}) "
-           f"VALUES ({', '.join([marker] * len(names))})")
-    for start in range(0, len(rows), chunk):
-        values = []
-        for row in rows[start:start + chunk]:
-            value = [row[n] for n in names]
-            for i, f in converters:
-                value[i] = f(value[i])
-            values.append(tuple(value))
-        conn.exec_driver_sql(sql, values)
 
 
 def _draw(rng, cumulative, k):

@@ -47,16 +47,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import PASSWORD, insert  # noqa: E402
-from bench.generate_notices import remove_sqlite, sqlite_path  # noqa: E402
-from bench.generate_visitors import app_for, at, bulk, mobile, person_name  # noqa: E402
+from bench.generate_visitors import at, mobile, person_name  # noqa: E402
 from bench.generate_workorders import deadlines, limits_of  # noqa: E402
+from bench.loading import bulk, last_ids, load_once, move_sequences, remove_sqlite, sqlite_path  # noqa: E402
 from frontdesk.auth.models import User, UserRole  # noqa: E402
 from frontdesk.auth.services import hash_password  # noqa: E402
 from frontdesk.core import clock  # noqa: E402
 from frontdesk.core.numbering import Counter  # noqa: E402
 from frontdesk.demo import COMPANY_TRADES, COMPANY_WORDS, POSITIONS  # noqa: E402
 from frontdesk.estate.models import Building, Contact, Customer, Occupancy, Site, Unit  # noqa: E402
-from frontdesk.extensions import db  # noqa: E402
 from frontdesk.visits import rules as visit_rules  # noqa: E402
 from frontdesk.visits.models import (  # noqa: E402
     CANCELLED, DIMENSIONS, ITEM_COMPLAINT, LATE_PAYMENT, ON_SITE, OPINION, PHONE, PLANNED, RECORDED, RENEWAL,
@@ -151,43 +150,17 @@ def _pick(rng, weights: dict):
 
 def generate(url: str, seed: int = 17, visits: int = VISITS, surveys: int = SURVEYS, days: int = DAYS) -> dict:
     """Make the park and its visit history unless the site is there already."""
-    app = app_for(url)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-        present = db.session.scalar(sa.select(Site.id).where(Site.code == SITE_CODE))
-        db.session.remove()
-        if present:
-            return {"note": "present already"}
-        now = clock.now()
-        with db.engine.connect() as conn:
-            sqlite = conn.dialect.name == "sqlite"
-            if sqlite:
-                raw = conn.connection.dbapi_connection
-                raw.execute("PRAGMA foreign_keys=OFF")
-                raw.execute("PRAGMA cache_size=-262144")
-            with conn.begin():
-                figures = History(conn, random.Random(seed), now).fill(visits, surveys, days)
-            if sqlite:
-                raw.execute("PRAGMA foreign_keys=ON")
-                raw.execute("PRAGMA cache_size=-2000")
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as conn:
-                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
-        return figures
+    return load_once(url, SITE_CODE, lambda conn, now, _config: History(conn, random.Random(seed), now)
+                     .fill(visits, surveys, days), vacuum=True)
 
 
 class History:
     def __init__(self, conn, rng, now):
         self.conn, self.rng, self.now = conn, rng, now
         self.today = clock.business_day(now)
-        self.ids = {}
-        for model in (Building, Unit, Customer, Contact, Occupancy, PortfolioChange, CustomerVisit, VisitItem,
-                      Commitment, Questionnaire, SurveyQuestion, SurveyResponse, SurveyAnswer, CaseStudy,
-                      WorkOrder, Department):
-            self.ids[model.__table__.name] = conn.execute(
-                sa.select(sa.func.coalesce(sa.func.max(model.id), 0))).scalar_one()
+        self.ids = last_ids(conn, (Building, Unit, Customer, Contact, Occupancy, PortfolioChange, CustomerVisit,
+                                   VisitItem, Commitment, Questionnaire, SurveyQuestion, SurveyResponse, SurveyAnswer,
+                                   CaseStudy, WorkOrder, Department))
         self.visits, self.items, self.commitments, self.orders = [], [], [], []
         self.responses, self.answers, self.cases = [], [], []
         self.numbers = {"customer_visit": {}, "work_order": {}}
@@ -608,8 +581,7 @@ class History:
         for kind, counts in self.numbers.items():
             for year, value in counts.items():
                 conn.execute(Counter.__table__.insert().values(kind=kind, scope=SITE_CODE, year=year, value=value))
-        if conn.dialect.name == "postgresql":
-            move_sequences(conn)
+        move_sequences(conn, self.ids)
         return self.figures(entries)
 
     def figures(self, entries):
@@ -678,14 +650,6 @@ FROM survey_response r JOIN customer c ON c.id = r.customer_id JOIN "user" u ON 
 WHERE r.site_id = :site""",
 )
 
-
-def move_sequences(conn):
-    """The rows carry their own ids: move each PostgreSQL sequence past them."""
-    for table in ("building", "unit", "customer", "contact", "occupancy", "department", "work_order",
-                  "portfolio_change", "customer_visit", "visit_item", "commitment", "questionnaire",
-                  "survey_question", "survey_response", "survey_answer", "case_study"):
-        conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                             f"GREATEST((SELECT COALESCE(max(id), 0) FROM {table}), 1))"))
 
 
 def main():

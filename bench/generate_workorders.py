@@ -46,7 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import PASSWORD, insert  # noqa: E402
-from bench.generate_visitors import app_for, bulk, mobile, person_name  # noqa: E402
+from bench.generate_visitors import mobile, person_name  # noqa: E402
+from bench.loading import app_for, bulk, last_ids, load_once, move_sequences  # noqa: E402
 from frontdesk.auth.models import User, UserRole  # noqa: E402
 from frontdesk.auth.services import hash_password  # noqa: E402
 from frontdesk.billing.models import FeeItem  # noqa: E402
@@ -136,42 +137,16 @@ def _between(rng, start, end):
 
 def generate(url: str, seed: int = 5, orders: int = ORDERS, days: int = DAYS) -> dict:
     """Make the estate and its work-order history unless the site is there already."""
-    app = app_for(url)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-        present = db.session.scalar(sa.select(Site.id).where(Site.code == SITE_CODE))
-        db.session.remove()
-        if present:
-            return {"note": "present already"}
-        now = clock.now()
-        with db.engine.connect() as conn:
-            sqlite = conn.dialect.name == "sqlite"
-            if sqlite:
-                raw = conn.connection.dbapi_connection
-                raw.execute("PRAGMA foreign_keys=OFF")
-                raw.execute("PRAGMA cache_size=-262144")
-            with conn.begin():
-                figures = History(conn, random.Random(seed), now).fill(orders, days)
-            if sqlite:
-                raw.execute("PRAGMA foreign_keys=ON")
-                raw.execute("PRAGMA cache_size=-2000")
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as conn:
-                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-        return figures
+    return load_once(url, SITE_CODE, lambda conn, now, _config: History(conn, random.Random(seed), now)
+                     .fill(orders, days))
 
 
 class History:
     def __init__(self, conn, rng, now):
         self.conn, self.rng, self.now = conn, rng, now
         self.today = clock.business_day(now)
-        self.ids = {}
-        for model in (Building, Unit, Customer, WorkOrder, WorkOrderEvent, WorkOrderPause, WorkOrderReport,
-                      ChaseNotice):
-            self.ids[model.__table__.name] = conn.execute(
-                sa.select(sa.func.coalesce(sa.func.max(model.id), 0))).scalar_one()
+        self.ids = last_ids(conn, (Building, Unit, Customer, WorkOrder, WorkOrderEvent, WorkOrderPause,
+                                   WorkOrderReport, ChaseNotice))
         self.orders, self.events, self.pauses, self.notices = [], [], [], []
         self.seq, self.chase_seq = {}, {}
         self.overdue_ids = set()
@@ -476,8 +451,7 @@ class History:
         for kind, counts in (("work_order", self.seq), ("chase_notice", self.chase_seq)):
             for year, value in counts.items():
                 conn.execute(Counter.__table__.insert().values(kind=kind, scope=SITE_CODE, year=year, value=value))
-        if conn.dialect.name == "postgresql":
-            move_sequences(conn)
+        move_sequences(conn, self.ids)
         statuses = {}
         for row in self.orders:
             statuses[row["status"]] = statuses.get(row["status"], 0) + 1
@@ -584,13 +558,6 @@ WHERE o.site_id = :site AND e.id > :after
 """
 
 
-def move_sequences(conn):
-    """The rows carry their own ids: move each PostgreSQL sequence past them."""
-    for table in ("building", "unit", "customer", "work_order", "work_order_event", "work_order_pause",
-                  "work_order_report", "chase_notice"):
-        conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                             f"GREATEST((SELECT COALESCE(max(id), 0) FROM {table}), 1))"))
-
 
 # --- today ---------------------------------------------------------------------------------------
 
@@ -649,8 +616,7 @@ def refresh_today(url: str, seed: int | None = None) -> dict:
                         Counter.kind == kind, Counter.scope == SITE_CODE, Counter.year == year).values(value=value))
                 else:
                     conn.execute(Counter.__table__.insert().values(kind=kind, scope=SITE_CODE, year=year, value=value))
-        if conn.dialect.name == "postgresql":
-            move_sequences(conn)
+        move_sequences(conn, history.ids)
         per_tech = {}
         for row in history.orders:
             if row["assignee_id"]:

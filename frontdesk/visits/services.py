@@ -543,8 +543,8 @@ def record_survey(site, *, customer_id, questionnaire_id, answers, respondent, t
             raise ValidationFailed(_l("The visit was to another company."), field="customer_id")
     current = questionnaire_for(site, now=now)
     if questionnaire_id != current.id:
-        raise InvalidTransition(_l("The questions were changed while the form was open: check the answers on the new form and "
-                                   "save it again."))
+        raise InvalidTransition(_l("The questions were changed while the form was open: check the answers on "
+                                   "the new form and save it again."))
     respondent = _text(respondent, 60, "respondent", _l("Who answered? Give a name."), required=True)
     if taken_on is None or taken_on > _today(now):
         raise ValidationFailed(_l("Give the day the survey was taken: today or earlier."), field="taken_on")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from ..auth.permissions import (
@@ -28,9 +28,10 @@ from ..workorders.rules import CATEGORY_LABELS, KIND_LABELS as ORDER_KIND_LABELS
 from . import bp, pdf, queries, rules, services
 from .export import register_workbook, surveys_workbook
 from .forms import (
-    AssignForm, AssignManyForm, CancelForm, CaseForm, CommitmentDoneForm, CompaniesFilterForm, ListsFilterForm, NOT_APPLICABLE,
-    NOT_ASSIGNED, PlanForm, QuestionnaireForm, RecordForm, RegisterForm, ReplanForm, ReportPeriodForm, SCORES,
-    SurveyReportForm, VisitSettingsForm, WorkOrderForm, question_rows, score_words, survey_form, twelve_months_back,
+    AssignForm, AssignManyForm, CancelForm, CaseForm, CommitmentDoneForm, CompaniesFilterForm, ListsFilterForm,
+    NOT_APPLICABLE, NOT_ASSIGNED, PlanForm, QuestionnaireForm, RecordForm, RegisterForm, ReplanForm, ReportPeriodForm,
+    SCORES, SurveyReportForm, VisitSettingsForm, WorkOrderForm, question_rows, score_words, survey_form,
+    twelve_months_back,
 )
 from .models import (
     CANCELLED, COMPLAINT, CaseStudy, Commitment, CustomerVisit, LATE_PAYMENT, PLANNED, RECORDED, RENEWAL,
@@ -198,10 +199,12 @@ def assign_many():
     db.session.commit()
     manager = done.manager.full_name if done.manager else None
     if done.assigned and manager:
-        flash(_("%(count)s companies are looked after by %(manager)s from today on.", count=len(done.assigned),
-                manager=manager), "success")
+        flash(ngettext("%(num)s company is looked after by %(manager)s from today on.",
+                       "%(num)s companies are looked after by %(manager)s from today on.", len(done.assigned),
+                       manager=manager), "success")
     elif done.assigned:
-        flash(_("Nobody looks after %(count)s companies now.", count=len(done.assigned)), "success")
+        flash(ngettext("Nobody looks after %(num)s company now.", "Nobody looks after %(num)s companies now.",
+                       len(done.assigned)), "success")
     if done.unchanged:
         flash(_("Left as they were, looked after by this manager already: %(companies)s.",
                 companies="、".join(c.name for c in done.unchanged)), "info")

@@ -198,8 +198,8 @@ def test_a_form_showing_an_older_version_of_the_questions_is_refused(db, park):
     with pytest.raises(InvalidTransition) as refused:
         take(park, park.hengtong, ALL_FOURS, date(2026, 6, 2), questionnaire=first)
 
-    assert english(refused.value) == ("The questions were changed while the form was open: check the answers on the new "
-                                      "form and save it again.")
+    assert english(refused.value) == ("The questions were changed while the form was open: check the answers on "
+                                      "the new form and save it again.")
     db.session.rollback()
     assert counts(db) == (1, len(DIMENSIONS))
 
