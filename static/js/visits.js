@@ -95,11 +95,15 @@
   // --- the portfolio list: one box ticks every company of the page -----------------------------
   function tickAll(box) {
     var boxes = document.querySelectorAll("input[name=customer_ids]");
+    var follow = function () {
+      box.checked = boxes.length > 0 && Array.prototype.every.call(boxes, function (b) { return b.checked; });
+    };
     box.hidden = false;
-    box.checked = boxes.length > 0 && Array.prototype.every.call(boxes, function (b) { return b.checked; });
+    follow();
     box.addEventListener("change", function () {
       boxes.forEach(function (b) { b.checked = box.checked; });
     });
+    boxes.forEach(function (b) { b.addEventListener("change", follow); });
   }
 
   var record = document.getElementById("record-form");

@@ -196,9 +196,14 @@ def test_a_supervisor_hands_a_managers_companies_to_another_by_ticking_the_page(
     page.get_by_role("button", name="Find").click()
     boxes = page.locator("input[name=customer_ids]")
     expect(boxes).to_have_count(2)
-    page.get_by_role("checkbox", name="Tick every company on this page").check()  # shown by the script
+    every = page.get_by_role("checkbox", name="Tick every company on this page")  # shown by the script
+    every.check()
     for i in range(2):
         expect(boxes.nth(i)).to_be_checked()
+    boxes.nth(0).uncheck()
+    expect(every).not_to_be_checked()  # the box at the top follows the rows
+    boxes.nth(0).check()
+    expect(every).to_be_checked()
     page.locator("#assign-many select[name=manager_id]").select_option(label="王敏")
     page.locator("#assign-many input[name=reason]").fill("陈思远离职")
     page.locator("#assign-many").get_by_role("button", name="Assign").click()
