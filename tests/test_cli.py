@@ -227,5 +227,5 @@ def test_demo_loads_both_sites_and_a_second_run_adds_nothing(app, db, client):
     assert report.responses == 20 and len(report.months) >= 5
     assert set(report.overall) == set(visit_rules.DIMENSION_LABELS)
     assert all(3 <= cell.average <= 5 for cell in report.overall.values())
-    cases, total = visit_queries.case_studies(park.id)
-    assert total == 1 and cases[0].visit_id == answered.visit_id
+    cases = visit_queries.case_studies(park.id)
+    assert cases.total == 1 and cases.items[0].visit_id == answered.visit_id

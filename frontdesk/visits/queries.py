@@ -13,7 +13,7 @@ from ..estate.models import Building, Customer, Occupancy, Unit
 from ..extensions import db
 from . import rules
 from .models import (
-    DIMENSIONS, PLANNED, RECORDED, Commitment, CustomerVisit, Portfolio, PortfolioChange, Questionnaire,
+    DIMENSIONS, PLANNED, RECORDED, CaseStudy, Commitment, CustomerVisit, Portfolio, PortfolioChange, Questionnaire,
     SurveyAnswer, SurveyQuestion, SurveyResponse, VisitItem, VisitSettings,
 )
 
@@ -230,12 +230,20 @@ def manager_figures(site_id, start, end, today, days) -> list[ManagerFigures]:
 
 # --- visits of a company -------------------------------------------------------------------------
 
+def _company_visits(customer_id):
+    return (sa.select(CustomerVisit).where(CustomerVisit.customer_id == customer_id)
+            .options(_name_only(CustomerVisit.manager))
+            .order_by(CustomerVisit.visit_on.desc(), CustomerVisit.id.desc()))
+
+
 def company_visits(customer_id, *, limit=10) -> list[CustomerVisit]:
-    """The company's latest visits (planned ones included), newest first."""
-    return list(db.session.scalars(
-        sa.select(CustomerVisit).where(CustomerVisit.customer_id == customer_id)
-        .options(_name_only(CustomerVisit.manager))
-        .order_by(CustomerVisit.visit_on.desc(), CustomerVisit.id.desc()).limit(limit)))
+    """The company's latest visits (planned and cancelled ones included), newest first."""
+    return list(db.session.scalars(_company_visits(customer_id).limit(limit)))
+
+
+def company_history(customer_id, *, page=1, per_page=50):
+    """Every visit to the company, newest first: one page (a Pagination)."""
+    return db.paginate(_company_visits(customer_id), page=page, per_page=per_page, error_out=False)
 
 
 def open_work_orders(customer_id, *, limit=20) -> list:
@@ -348,6 +356,21 @@ def survey_responses(site_id, *, customer_id=None, start=None, end=None, limit=N
 
 
 @dataclass
+class SurveyLine:
+    response: SurveyResponse
+    average: object  # Decimal of the scored answers, None when none was scored
+
+
+def company_surveys(site_id, customer_id) -> list[SurveyLine]:
+    """Every survey of a company, newest first, with the average of its scored answers."""
+    lines = []
+    for response in survey_responses(site_id, customer_id=customer_id):
+        scores = [a.score for a in response.answers if a.score is not None]
+        lines.append(SurveyLine(response, rules.average(sum(scores), len(scores))))
+    return lines
+
+
+@dataclass
 class ScoreCell:
     total: int
     count: int
@@ -413,20 +436,16 @@ def question_texts(questionnaire_ids) -> dict:
 CASES_PAGE = 30
 
 
-def case_studies(site_id, *, q="", page=1) -> tuple[list, int]:
-    """Case studies of a site, newest first, matching every word of `q` in any of their parts;
-    (one page, total)."""
-    from .models import CaseStudy
-
+def case_studies(site_id, *, q="", page=1):
+    """Case studies of a site, newest first, matching every word of `q` in any of their parts: one
+    page (a Pagination)."""
     query = sa.select(CaseStudy).where(CaseStudy.site_id == site_id)
     for word in q.split()[:5]:
         query = query.where(sa.or_(*(column.contains(word, autoescape=True) for column in (
             CaseStudy.title, CaseStudy.situation, CaseStudy.action, CaseStudy.result, CaseStudy.lesson))))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.options(joinedload(CaseStudy.author))
-                              .order_by(CaseStudy.created_at.desc(), CaseStudy.id.desc())
-                              .limit(CASES_PAGE).offset((page - 1) * CASES_PAGE))
-    return list(rows), total
+    return db.paginate(query.options(joinedload(CaseStudy.author))
+                       .order_by(CaseStudy.created_at.desc(), CaseStudy.id.desc()),
+                       page=page, per_page=CASES_PAGE, error_out=False)
 
 
 # --- the company page and the home page (portfolio and lists) -------------------------------------
@@ -537,7 +556,6 @@ def units_held(customer_id, day) -> list[Unit]:
 def case_source_numbers(case_ids) -> dict:
     """case id -> (number of the visit, number of the work order) it was written up from."""
     from ..workorders.models import WorkOrder
-    from .models import CaseStudy
 
     if not case_ids:
         return {}
@@ -646,22 +664,17 @@ def questionnaire_versions(site_id) -> list[QuestionnaireVersion]:
             for q, name in rows]
 
 
-def visit_register_page(site_id, start, end, *, manager_id=None, page=1, per_page=100) -> tuple[list, int]:
-    """One page of the visit register (the rows of visit_register, in the same order) and how many
-    visits it has in all."""
-    from sqlalchemy.orm import selectinload
-
-    where = [CustomerVisit.site_id == site_id, CustomerVisit.status == RECORDED,
-             CustomerVisit.visit_on.between(start, end)]
+def visit_register_page(site_id, start, end, *, manager_id=None, page=1, per_page=100):
+    """One page of the visit register (a Pagination): the recorded visits between two days, in the
+    order they took place, with their items and commitments."""
+    query = sa.select(CustomerVisit).where(CustomerVisit.site_id == site_id, CustomerVisit.status == RECORDED,
+                                           CustomerVisit.visit_on.between(start, end))
     if manager_id is not None:
-        where.append(CustomerVisit.manager_id == manager_id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(CustomerVisit).where(*where))
-    rows = db.session.scalars(
-        sa.select(CustomerVisit).where(*where)
-        .options(joinedload(CustomerVisit.customer), joinedload(CustomerVisit.manager),
-                 selectinload(CustomerVisit.items), selectinload(CustomerVisit.commitments))
-        .order_by(CustomerVisit.visit_on, CustomerVisit.id).limit(per_page).offset((page - 1) * per_page))
-    return list(rows), total
+        query = query.where(CustomerVisit.manager_id == manager_id)
+    return db.paginate(query.options(joinedload(CustomerVisit.customer), joinedload(CustomerVisit.manager),
+                                     selectinload(CustomerVisit.items), selectinload(CustomerVisit.commitments))
+                       .order_by(CustomerVisit.visit_on, CustomerVisit.id), page=page, per_page=per_page,
+                       error_out=False)
 
 
 def register_names(visits) -> tuple[dict, dict]:

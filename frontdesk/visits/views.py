@@ -247,6 +247,16 @@ def company(customer_id):
     return _company_page(site, _company_or_404(site, customer_id))
 
 
+@bp.get("/companies/<int:customer_id>/visits")
+@permission_required(VISITS_RECORD, VISITS_ALL)
+def company_history(customer_id):
+    site = desk_site_or_404()
+    customer = _company_or_404(site, customer_id)
+    return render_template("visits/company_history.html", customer=customer,
+                           visits=queries.company_history(customer.id, page=int_arg("page", 1)),
+                           surveys=queries.company_surveys(site.id, customer.id))
+
+
 @bp.post("/companies/<int:customer_id>/assign")
 @permission_required(VISITS_ASSIGN)
 def assign(customer_id):
@@ -788,13 +798,12 @@ def register():
     form, valid, manager_id = _register_form(site)
     if not valid:
         return render_template("visits/register.html", form=form, visits=None), INVALID
-    page = int_arg("page", 1)
-    visits, total = queries.visit_register_page(site.id, form.start.data, form.end.data, manager_id=manager_id,
-                                                page=page, per_page=REGISTER_PAGE)
-    orders, owners = queries.register_names(visits)
-    return render_template("visits/register.html", form=form, visits=visits, total=total, page=page,
-                           pages=max((total + REGISTER_PAGE - 1) // REGISTER_PAGE, 1), orders=orders, owners=owners,
-                           args={k: v for k, v in request.args.items() if k != "page"}, today=clock.business_day())
+    found = queries.visit_register_page(site.id, form.start.data, form.end.data, manager_id=manager_id,
+                                        page=int_arg("page", 1), per_page=REGISTER_PAGE)
+    orders, owners = queries.register_names(found.items)
+    return render_template("visits/register.html", form=form, visits=found.items, page=found, orders=orders,
+                           owners=owners, args={k: v for k, v in request.args.items() if k != "page"},
+                           today=clock.business_day())
 
 
 @bp.get("/register.xlsx")
@@ -815,35 +824,6 @@ CASE_SEARCH_MAX = 100  # characters of a search; the query reads its first five 
 CASE_TITLE_MAX = 100  # a title filled in from a long company name is cut to what the service keeps
 
 
-@dataclass
-class CasePage:
-    """One page of the case list, as the pager macro reads it."""
-
-    page: int
-    total: int
-    per_page: int = queries.CASES_PAGE
-
-    @property
-    def pages(self):
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
-
-    @property
-    def has_prev(self):
-        return self.page > 1
-
-    @property
-    def prev_num(self):
-        return min(self.page - 1, self.pages)
-
-    @property
-    def has_next(self):
-        return self.page < self.pages
-
-    @property
-    def next_num(self):
-        return self.page + 1
-
-
 # --- the visit record PDF ------------------------------------------------------------------------
 
 @bp.get("/<int:visit_id>/pdf")
@@ -860,9 +840,9 @@ def visit_pdf(visit_id):
 def cases():
     site = desk_site_or_404()
     q, page = (request.args.get("q") or "").strip()[:CASE_SEARCH_MAX], int_arg("page", 1)
-    rows, total = queries.case_studies(site.id, q=q, page=page)
-    return render_template("visits/cases.html", rows=rows, q=q, page=CasePage(page, total),
-                           sources=queries.case_source_numbers([row.id for row in rows]))
+    found = queries.case_studies(site.id, q=q, page=page)
+    return render_template("visits/cases.html", rows=found.items, q=q, page=found,
+                           sources=queries.case_source_numbers([row.id for row in found.items]))
 
 
 def _may_edit(case) -> bool:

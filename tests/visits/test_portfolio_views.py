@@ -372,6 +372,40 @@ def test_the_company_page_of_an_unknown_id_is_404(park, as_user, clock_at):
     assert client.get(f"/visits/companies/{2**31}").status_code == 404
 
 
+def test_a_companys_history_pages_every_visit_and_lists_every_survey(park, as_user, clock_at):
+    for n in range(52):  # a visit a week for a year, the oldest first
+        services.record_visit(park.site, customer_id=park.yunqi.id, visited_at=at(2025, 4, 1, 10) + timedelta(weeks=n),
+                              mode="phone", purpose="routine_care", attendees="李总", summary=f"第{n + 1}次电话拜访",
+                              actor=park.chen, now=at(2026, 4, 1, 9))
+    current = services.questionnaire_for(park.site, now=at(2026, 4, 1, 9))
+    for day, score in ((date(2025, 10, 8), 3), (date(2026, 3, 30), 5)):
+        services.record_survey(park.site, customer_id=park.yunqi.id, questionnaire_id=current.id,
+                               answers=[AnswerInput(q.id, score) for q in current.questions], respondent="李总",
+                               taken_on=day, actor=park.chen, now=at(2026, 4, 1, 9))
+    _db.session.commit()
+    client = as_user(park.chen)
+
+    company = text(client.get(f"/visits/companies/{park.yunqi.id}"))
+    assert section(company, "company-visits").count("第") == 10  # the company page: the last ten
+    assert f'href="/visits/companies/{park.yunqi.id}/visits"' in company
+
+    first = text(client.get(f"/visits/companies/{park.yunqi.id}/visits"))
+    second = text(client.get(f"/visits/companies/{park.yunqi.id}/visits?page=2"))
+    assert re.findall(r"第(\d+)次", section(first, "company-visits"))[:2] == ["52", "51"]  # newest first
+    assert len(re.findall(r"第\d+次", section(first, "company-visits"))) == 50
+    assert re.findall(r"第(\d+)次", section(second, "company-visits")) == ["2", "1"]
+    assert "Page 1 of 2" in first and f'href="/visits/companies/{park.yunqi.id}/visits?page=2"' in first
+    surveys = section(first, "company-surveys")
+    assert re.findall(r'<td class="num">([^<]+)</td></tr>', surveys) == ["5.00", "3.00"]
+    assert surveys.index("2026-03-30") < surveys.index("2025-10-08")
+    assert 'href="/visits/companies" class="active"' in first  # under Companies
+
+    # another manager's company is not there for him; the supervisor sees it
+    assert as_user(park.wang).get(f"/visits/companies/{park.yunqi.id}/visits").status_code == 404
+    assert as_user(park.supervisor).get(f"/visits/companies/{park.yunqi.id}/visits").status_code == 200
+    assert as_user(park.clerk).get(f"/visits/companies/{park.yunqi.id}/visits").status_code == 403
+
+
 # --- per-manager figures ------------------------------------------------------------------------------
 
 def manager_row(page, manager) -> list[str]:
