@@ -213,8 +213,22 @@ def assign_many(site, customer_ids, manager_id, *, reason="", actor, now) -> Han
 
 # --- visits --------------------------------------------------------------------------------------
 
+def _locked(model, row):
+    """`row` locked until commit and read afresh: what another request changed meanwhile (a handover
+    to another manager, the same form sent twice) is what the checks see."""
+    return db.session.scalars(sa.select(model).where(model.id == row.id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
+
+
+def _lock_portfolio(customer_id):
+    """Lock the company's portfolio row (when it has one) until commit."""
+    db.session.execute(sa.select(Portfolio.customer_id).where(Portfolio.customer_id == customer_id)
+                       .with_for_update())
+
+
 def _own_visit(visit, actor):
     _require(actor, VISITS_RECORD)
+    _locked(CustomerVisit, visit)
     if visit.manager_id != actor.id:
         raise NotAllowed(_l("Visit %(number)s is %(manager)s's: only they change it."), number=visit.number,
                          manager=visit.manager.full_name)
@@ -332,12 +346,15 @@ def record_visit(site, *, visit=None, customer_id=None, visited_at, mode=None, p
     The company's earlier visits waiting for a follow-up are followed up by this one.
     Audited as visits.record."""
     _require(actor, VISITS_RECORD)
+    # the company's portfolio row first, then the visit: the order a handover takes them in
     if visit is None:
         customer = _company(site, customer_id)
+        _lock_portfolio(customer.id)
         check_portfolio(actor, customer)
         mode = _choice(mode, MODES, "mode", _l("Choose by phone or on site."))
         purpose = _choice(purpose, PURPOSES, "purpose", _l("Choose the purpose of the visit."))
     else:
+        _lock_portfolio(visit.customer_id)
         _own_visit(visit, actor)
         if visit.status == CANCELLED:
             raise InvalidTransition(_l("Visit %(number)s was cancelled."), number=visit.number)
@@ -421,6 +438,7 @@ def item_to_work_order(item, *, category, unit_id=None, building_id=None, place_
 
     visit = item.visit
     _own_visit(visit, actor)
+    _locked(VisitItem, item)
     if visit.status != RECORDED:
         raise InvalidTransition(_l("Record the visit first."))
     if item.work_order_id is not None:

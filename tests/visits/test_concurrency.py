@@ -1,13 +1,19 @@
 """Two supervisors assigning the same company at once: the changes come one after the other, the
 history is one unbroken chain and nothing fails on the portfolio's key — also the very first
-assignment of a company nobody looked after, when there is no row yet to lock."""
+assignment of a company nobody looked after, when there is no row yet to lock. A request sent
+twice at once becomes one work order; a planned visit recorded while it is handed over is either
+recorded by its manager before or refused after, never recorded under the new manager's name."""
 import sqlalchemy as sa
 
 from frontdesk.auth.models import User
-from frontdesk.core.errors import ValidationFailed
+from datetime import date
+
+from frontdesk.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from frontdesk.estate.models import Customer, Site
 from frontdesk.visits import services
-from frontdesk.visits.models import Portfolio, PortfolioChange
+from frontdesk.visits.models import CustomerVisit, Portfolio, PortfolioChange, VisitItem
+from frontdesk.visits.services import ItemInput
+from frontdesk.workorders.models import WorkOrder
 from tests.factories import THREADS, run_together
 from tests.visits.conftest import at
 
@@ -67,3 +73,54 @@ def test_supervisors_handing_over_overlapping_companies_at_once_wait_for_each_ot
         assert db.session.get(Portfolio, company_id).manager_id == history[-1].to_manager_id
     # the last handover wins for all four: the companies end with one manager, not a mix
     assert len({db.session.get(Portfolio, c).manager_id for c in companies}) == 1
+
+
+def test_a_request_sent_twice_at_once_becomes_one_work_order(app, db, park):
+    visit = services.record_visit(park.site, customer_id=park.yunqi.id, mode="phone", purpose="routine_care",
+                                  visited_at=at(2026, 3, 31, 9), attendees="李总",
+                                  items=[ItemInput("request", "A-301 空调不制冷")], actor=park.chen,
+                                  now=at(2026, 3, 31, 9))
+    item_id, chen_id, unit_id = visit.items[0].id, park.chen.id, park.yunqi.occupancies[0].unit.id
+    db.session.commit()  # the test's own session lets go of the database before the threads start
+
+    def work(i, tdb):
+        return services.item_to_work_order(tdb.session.get(VisitItem, item_id), category="hvac", unit_id=unit_id,
+                                           actor=tdb.session.get(User, chen_id), now=at(2026, 3, 31, 10)).number
+
+    results = run_together(app, work)
+
+    made = [r for r in results if isinstance(r, str)]
+    assert len(made) == 1, results
+    assert all(isinstance(r, InvalidTransition) for r in results if not isinstance(r, str)), results
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkOrder)) == 1
+    assert db.session.get(VisitItem, item_id).work_order.number == made[0]
+
+
+def test_a_plan_recorded_while_it_is_handed_over_stays_with_who_made_the_visit(app, db, park):
+    plan = services.plan_visit(park.site, customer_id=park.yunqi.id, visit_on=date(2026, 4, 2), mode="on_site",
+                               purpose="routine_care", actor=park.chen, now=at(2026, 4, 1, 9))
+    site_id, company_id, plan_id = park.site.id, park.yunqi.id, plan.id
+    chen_id, wang_id, supervisor_id = park.chen.id, park.wang.id, park.supervisor.id
+    db.session.commit()
+
+    def work(i, tdb):
+        if i == 0:
+            return services.assign(tdb.session.get(Site, site_id), tdb.session.get(Customer, company_id), wang_id,
+                                   actor=tdb.session.get(User, supervisor_id), now=at(2026, 4, 2, 15)).handed_over
+        return services.record_visit(tdb.session.get(Site, site_id), visit=tdb.session.get(CustomerVisit, plan_id),
+                                     visited_at=at(2026, 4, 2, 14), attendees="李总",
+                                     actor=tdb.session.get(User, chen_id), now=at(2026, 4, 2, 15)).status
+
+    results = run_together(app, work)
+
+    db.session.expire_all()
+    visit = db.session.get(CustomerVisit, plan_id)
+    recorded = [r for r in results[1:] if r == "recorded"]
+    refused = [r for r in results[1:] if isinstance(r, (NotAllowed, InvalidTransition))]
+    assert len(recorded) + len(refused) == len(results) - 1, results  # no deadlock, no other failure
+    if results[0]:  # the handover came first: the plan went to 王敏, and 陈思远 could not record it
+        assert results[0] == [visit.number] and not recorded
+        assert (visit.status, visit.manager_id) == ("planned", wang_id)
+    else:  # 陈思远 recorded it first: a visit made is his, and nothing was handed over
+        assert recorded and (visit.status, visit.manager_id) == ("recorded", chen_id)
