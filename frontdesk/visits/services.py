@@ -421,6 +421,7 @@ def complete_commitment(commitment, *, note, actor, now):
     """Mark a commitment kept, saying how. Its owner, the visit's manager or visits.all may.
     Audited as visits.commitment_done."""
     _require(actor, VISITS_RECORD, VISITS_ALL)
+    _locked(Commitment, commitment)
     if actor.id not in (commitment.owner_id, commitment.visit.manager_id) and not actor.can(VISITS_ALL):
         raise NotAllowed(_l("This commitment is %(owner)s's."), owner=commitment.owner.full_name)
     if commitment.done_at is not None:

@@ -2,17 +2,19 @@
 history is one unbroken chain and nothing fails on the portfolio's key — also the very first
 assignment of a company nobody looked after, when there is no row yet to lock. A request sent
 twice at once becomes one work order; a planned visit recorded while it is handed over is either
-recorded by its manager before or refused after, never recorded under the new manager's name."""
-import sqlalchemy as sa
-
-from frontdesk.auth.models import User
+recorded by its manager before or refused after, never recorded under the new manager's name; a
+commitment marked kept twice at once is kept once."""
 from datetime import date
 
+import sqlalchemy as sa
+
+from frontdesk.audit.models import AuditEntry
+from frontdesk.auth.models import User
 from frontdesk.core.errors import InvalidTransition, NotAllowed, ValidationFailed
 from frontdesk.estate.models import Customer, Site
 from frontdesk.visits import services
-from frontdesk.visits.models import CustomerVisit, Portfolio, PortfolioChange, VisitItem
-from frontdesk.visits.services import ItemInput
+from frontdesk.visits.models import Commitment, CustomerVisit, Portfolio, PortfolioChange, VisitItem
+from frontdesk.visits.services import CommitmentInput, ItemInput
 from frontdesk.workorders.models import WorkOrder
 from tests.factories import THREADS, run_together
 from tests.visits.conftest import at
@@ -124,3 +126,27 @@ def test_a_plan_recorded_while_it_is_handed_over_stays_with_who_made_the_visit(a
         assert (visit.status, visit.manager_id) == ("planned", wang_id)
     else:  # 陈思远 recorded it first: a visit made is his, and nothing was handed over
         assert recorded and (visit.status, visit.manager_id) == ("recorded", chen_id)
+
+
+def test_a_commitment_marked_kept_twice_at_once_is_kept_once(app, db, park):
+    visit = services.record_visit(park.site, customer_id=park.yunqi.id, mode="phone", purpose="routine_care",
+                                  visited_at=at(2026, 3, 31, 9), attendees="李总", actor=park.chen,
+                                  now=at(2026, 3, 31, 9),
+                                  commitments=[CommitmentInput("三个工作日内书面答复", park.chen.id, date(2026, 4, 3))])
+    commitment_id, chen_id, supervisor_id = visit.commitments[0].id, park.chen.id, park.supervisor.id
+    db.session.commit()
+
+    def work(i, tdb):
+        services.complete_commitment(tdb.session.get(Commitment, commitment_id), note=f"已答复 {i}",
+                                     actor=tdb.session.get(User, (chen_id, supervisor_id)[i % 2]),
+                                     now=at(2026, 4, 2, 9))
+        return i
+
+    results = run_together(app, work)
+
+    kept = [r for r in results if isinstance(r, int)]
+    assert len(kept) == 1 and all(isinstance(r, InvalidTransition) for r in results if r not in kept), results
+    db.session.expire_all()
+    assert db.session.get(Commitment, commitment_id).done_note == f"已答复 {kept[0]}"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "visits.commitment_done")) == 1
