@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from frontdesk import create_app  # noqa: E402
+from bench.loading import load_once, move_sequences  # noqa: E402
 from frontdesk.audit.models import AuditEntry  # noqa: E402
 from frontdesk.auth.models import User, UserRole  # noqa: E402
 from frontdesk.auth.services import hash_password  # noqa: E402
@@ -30,7 +30,6 @@ from frontdesk.core import clock  # noqa: E402
 from frontdesk.core.money import amount_in_capitals, format_amount  # noqa: E402
 from frontdesk.core.numbering import Counter  # noqa: E402
 from frontdesk.estate.models import Building, Customer, Occupancy, Site, Unit  # noqa: E402
-from frontdesk.extensions import db  # noqa: E402
 
 SITE_CODE = "BIG"
 CASHIER = "bench_cashier"
@@ -61,21 +60,11 @@ def insert(conn, model, rows, chunk=5000):
 
 
 def generate(url: str, seed: int = 7) -> dict:
-    rng = random.Random(seed)
-    app = create_app({"DATABASE_URL": url, "RATELIMIT_ENABLED": False})
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-        present = db.session.scalar(sa.select(Site.id).where(Site.code == SITE_CODE))
-        db.session.remove()
-        if present:
-            return {"note": "present already"}
-        now = clock.now()
+    def fill(conn, now, _config):
         today = clock.business_day(now)
-        periods = periods_up_to(today, MONTHS)
-        with db.engine.begin() as conn:
-            return _fill(conn, rng, now, today, periods)
+        return _fill(conn, random.Random(seed), now, today, periods_up_to(today, MONTHS))
+
+    return load_once(url, SITE_CODE, fill)
 
 
 def _fill(conn, rng, now, today, periods):
@@ -184,7 +173,8 @@ def _fill(conn, rng, now, today, periods):
         business_on = clock.business_day(paid_at)
         method = rng.choice(["cash", "wechat", "wechat", "alipay", "card"])
         tendered = (total / 100).to_integral_value(ROUND_CEILING) * 100 if method == "cash" else None
-        payments.append(dict(id=pay_id, site_id=site_id, unit_id=due[0]["unit_id"] if len({c["unit_id"] for c in due}) == 1 else None,
+        one_unit = due[0]["unit_id"] if len({c["unit_id"] for c in due}) == 1 else None
+        payments.append(dict(id=pay_id, site_id=site_id, unit_id=one_unit,
                              customer_id=customer_id, cashier_id=cashier_id, method=method, amount=total,
                              prepayment=Decimal("0"), tendered=tendered,
                              change_given=(tendered - total) if tendered is not None else Decimal("0"),
@@ -213,8 +203,8 @@ def _fill(conn, rng, now, today, periods):
             "reference": payments[-1]["reference"], "cashier": "压测收费员", "copies": ["stub", "customer", "accounting"],
         }
         receipts.append(dict(id=rid, site_id=site_id, payment_id=pay_id, cashier_id=cashier_id, year=year, seq=seq,
-                             number=number, issued_at=paid_at, issued_on=business_on, snapshot=snapshot, status="issued",
-                             reprints=0, printed_at=paid_at))
+                             number=number, issued_at=paid_at, issued_on=business_on, snapshot=snapshot,
+                             status="issued", reprints=0, printed_at=paid_at))
         for action, obj, oid, summary in (("receipt.issue", "receipt", rid, number),
                                           ("payment.take", "payment", pay_id, f"{number} {payer}")):
             audits.append(dict(at=paid_at, actor_id=cashier_id, actor_name=CASHIER, action=action, object_type=obj,
@@ -227,13 +217,9 @@ def _fill(conn, rng, now, today, periods):
     insert(conn, AuditEntry, audits)
     for year, value in counter_rows.items():
         conn.execute(Counter.__table__.insert().values(kind="receipt", scope=SITE_CODE, year=year, value=value))
-    if conn.dialect.name == "postgresql":
-        # the rows above carry their own ids: move each sequence past them, or the first payment
-        # taken through the desk collides with payment 1
-        for table in ids:
-            conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                 f"(SELECT max(id) FROM {table}))"))
-        conn.execute(sa.text("ANALYZE"))  # plans from real row counts, not from before the bulk load
+    # the rows above carry their own ids: on PostgreSQL the first payment taken through the desk
+    # would otherwise collide with payment 1
+    move_sequences(conn, ids)
     return {"units": len(units), "customers": len(customers), "charges": len(charges), "payments": len(payments),
             "payment_lines": len(lines), "receipts": len(receipts),
             "unpaid_charges": sum(1 for c in charges if c["status"] != "paid")}
