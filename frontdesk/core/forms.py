@@ -5,6 +5,7 @@ from babel import support
 from flask import current_app
 from flask_babel import get_locale, lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import SelectField
 from wtforms.i18n import DefaultTranslations, messages_path
 from wtforms.validators import ValidationError
 
@@ -55,3 +56,22 @@ def plausible_day(form, field):
     if value and not FIRST_DAY <= value <= LAST_DAY:
         raise ValidationError(_l("Enter a day between %(first)s and %(last)s.", first=FIRST_DAY.isoformat(),
                                  last=LAST_DAY.isoformat()))
+
+
+class BuildingFilter:
+    """A report filter's choice of one building of the site, or every building (the default).
+    Mixed into a form before its base class; the form offers the site's buildings when it is made."""
+
+    building = SelectField(_l("Building"), coerce=str, validate_choice=False, default="")
+
+    def offer_buildings(self, buildings):
+        """`buildings`: (id, label) pairs of the site's buildings."""
+        self.building.choices = [("", _l("Every building"))] + [(str(id_), label) for id_, label in buildings]
+
+    def validate_building(self, field):
+        if field.data and field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("There is no such building at this site."))
+
+    @property
+    def building_id(self) -> int | None:
+        return int(self.building.data) if self.building.data else None

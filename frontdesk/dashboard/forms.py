@@ -2,14 +2,14 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField
+from wtforms import StringField
 from wtforms.validators import Length, ValidationError
 
-from ..core.forms import DeskForm
+from ..core.forms import BuildingFilter, DeskForm
 from . import rules
 
 
-class ReportForm(DeskForm):
+class ReportForm(BuildingFilter, DeskForm):
     """Read from the query string: a report changes nothing, so it needs no CSRF token."""
 
     class Meta:
@@ -18,12 +18,11 @@ class ReportForm(DeskForm):
     as_of = StringField(_l("As of"), validators=[Length(max=10)])
     first = StringField(_l("From billing period"), validators=[Length(max=7)])
     last = StringField(_l("To billing period"), validators=[Length(max=7)])
-    building = SelectField(_l("Building"), coerce=str, validate_choice=False)
 
     def __init__(self, *args, buildings=(), today: date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
-        self.building.choices = [("", _l("Every building"))] + [(str(b.id), f"{b.code} {b.name}") for b in buildings]
+        self.offer_buildings([(b.id, f"{b.code} {b.name}") for b in buildings])
         self.as_of_day: date = today
         self.periods: list[str] = []
 
@@ -60,14 +59,6 @@ class ReportForm(DeskForm):
         except ValueError:
             raise ValidationError(_l("Choose at most %(count)s billing periods at a time.",
                                      count=rules.MAX_MONTHS)) from None
-
-    def validate_building(self, field):
-        if field.data and field.data not in {value for value, _label in field.choices}:
-            raise ValidationError(_l("There is no such building at this site."))
-
-    @property
-    def building_id(self) -> int | None:
-        return int(self.building.data) if self.building.data else None
 
 
 def _check_period(text):

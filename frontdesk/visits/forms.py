@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from ..core.clock import BUSINESS_TZ
-from ..core.forms import DeskForm, database_id, plausible_day, wtforms_translations
+from ..core.forms import BuildingFilter, DeskForm, database_id, plausible_day, wtforms_translations
 from ..core.http import MAX_ID, show_error
 from ..workorders.models import CATEGORIES
 from ..workorders.rules import CATEGORY_LABELS
@@ -429,22 +429,12 @@ def twelve_months_back(today: date) -> date:
     return date(year, month + 1, 1)
 
 
-class SurveyReportForm(ReportPeriodForm):
+class SurveyReportForm(BuildingFilter, ReportPeriodForm):
     """The survey report's period (the last twelve months unless given) and one building or all."""
-
-    building = SelectField(_l("Building"), coerce=str, validate_choice=False, default="")
 
     def __init__(self, *args, buildings=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.building.choices = [("", _l("Every building"))] + [(str(id_), label) for id_, label in buildings]
-
-    def validate_building(self, field):
-        if field.data and field.data not in {value for value, _label in field.choices}:
-            raise ValidationError(_l("There is no such building at this site."))
-
-    @property
-    def building_id(self) -> int | None:
-        return int(self.building.data) if self.building.data else None
+        self.offer_buildings(buildings)
 
 
 class RegisterForm(ReportPeriodForm):

@@ -16,12 +16,9 @@ from frontdesk.visits import queries, services
 from frontdesk.visits.models import Portfolio, PortfolioChange
 from tests.factories import english, make_customer, make_user
 from tests.visits.conftest import at
+from tests.visits.pages import error_next_to, text
 
 T1, T2 = at(2026, 4, 8, 9), at(2026, 5, 6, 15)
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def company_names(page) -> list[str]:
@@ -43,12 +40,6 @@ def assign_audits(customer) -> list[tuple]:
     return [(e.actor_id, e.before, e.after) for e in _db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.action == "visits.assign", AuditEntry.object_type == "customer",
                                     AuditEntry.object_id == str(customer.id)).order_by(AuditEntry.id))]
-
-
-def error_next_to(page, field):
-    match = re.search(r'<div class="field[^"]*has-error[^"]*">(?:(?!<div class="field).)*?name="%s"'
-                      r'(?:(?!<div class="field).)*?<div class="error" role="alert">(.*?)</div>' % field, page, re.S)
-    return html.unescape(match.group(1)) if match else None
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The portfolio pages as the desk uses them: the manager's lists, the portfolio, a company's page,
 the per-manager figures, the visit settings and the home page's card — for each role that may see
 them, 403 for the others, and bad input answered next to its field with nothing changed."""
-import html
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,29 +19,16 @@ from frontdesk.workorders import services as workorders
 from tests.billing.factories import make_charge, make_fee_item
 from tests.factories import make_user
 from tests.visits.conftest import at
+from tests.visits.pages import error_next_to, flashes, text
 
 NOW = at(2026, 4, 15, 10)  # a Wednesday: the pages' clock in this file
 TODAY = date(2026, 4, 15)
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def error_next_to(page, field):
-    match = re.search(r'<div class="field[^"]*has-error[^"]*">(?:(?!<div class="field).)*?name="%s"'
-                      r'(?:(?!<div class="field).)*?<div class="error" role="alert">(.*?)</div>' % field, page, re.S)
-    return html.unescape(match.group(1)) if match else None
 
 
 def section(page, css_class) -> str:
     """The HTML of one card of the page, by its class."""
     start = page.index(f'<section class="card {css_class}')
     return page[start:page.index("</section>", start)]
-
-
-def flashes(page) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r'<div class="flash flash-\w+">(.*?)</div>', page, re.S)]
 
 
 @pytest.fixture

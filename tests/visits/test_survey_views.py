@@ -13,12 +13,9 @@ from frontdesk.visits.models import BILLING, DIMENSIONS, FRONT_DESK, REPAIRS, Qu
 from frontdesk.visits.services import AnswerInput
 from tests.factories import NOW
 from tests.visits.conftest import at
+from tests.visits.pages import flashes, text
 
 BEFORE = at(2026, 3, 20)  # the pages' clock is frozen at 2026-03-31 10:00
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def error_in_question(page, question_id):
@@ -26,10 +23,6 @@ def error_in_question(page, question_id):
     match = re.search(r'<fieldset class="field survey-question has-error" id="question-%d">(?:(?!</fieldset>).)*?'
                       r'<div class="error" role="alert">(.*?)</div>' % question_id, page, re.S)
     return html.unescape(match.group(1)) if match else None
-
-
-def flashes(page) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r'<div class="flash flash-\w+">(.*?)</div>', page, re.S)]
 
 
 def questionnaire(db, park):

@@ -17,24 +17,9 @@ from frontdesk.visits import services
 from frontdesk.visits.models import CANCELLED, PLANNED, RECORDED, Commitment, CustomerVisit, VisitItem
 from frontdesk.visits.services import CommitmentInput, ItemInput
 from tests.visits.conftest import at
+from tests.visits.pages import error_next_to, flashes, text
 
 TODAY = date(2026, 3, 31)  # the frozen clock's day
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def flashes(page) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r'<div class="flash flash-\w+">(.*?)</div>', page, re.S)]
-
-
-def error_next_to(page, field):
-    """The error drawn inside the field's own block (its div.field or fieldset marked has-error)."""
-    match = re.search(r'<(?:div|fieldset) class="field[^"]*has-error[^"]*"[^>]*>(?:(?!<div class="field).)*?'
-                      r'name="%s"(?:(?!<div class="field).)*?<div class="error" role="alert">(.*?)</div>' % field,
-                      page, re.S)
-    return html.unescape(match.group(1)) if match else None
 
 
 def error_of_row(page, row):

@@ -2,9 +2,6 @@
 manager's (first-contact ownership), for the company, come in the way the visit was made; the item
 points at it, the order page says which visit it came from and the visit page gives its number.
 Once only, for a request or a complaint only, by the visit's manager only."""
-import html
-import re
-
 import pytest
 import sqlalchemy as sa
 
@@ -16,21 +13,7 @@ from frontdesk.visits.services import ItemInput
 from frontdesk.workorders.models import WorkOrder
 from tests.factories import english
 from tests.visits.conftest import at
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def flashes(page) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r'<div class="flash flash-\w+">(.*?)</div>', page, re.S)]
-
-
-def error_next_to(page, field):
-    match = re.search(r'<(?:div|fieldset) class="field[^"]*has-error[^"]*"[^>]*>(?:(?!<div class="field).)*?'
-                      r'name="%s"(?:(?!<div class="field).)*?<div class="error" role="alert">(.*?)</div>' % field,
-                      page, re.S)
-    return html.unescape(match.group(1)) if match else None
+from tests.visits.pages import error_next_to, flashes, text
 
 
 def orders(db) -> int:
