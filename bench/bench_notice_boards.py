@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import generate_notices as gn  # noqa: E402
 from bench.bench_visitors import explain  # noqa: E402
+from bench.loading import remove_sqlite  # noqa: E402
 from bench.run import WRK, Client, hidden, load, login, start, stop, summary, wrk_load  # noqa: E402
 
 TARGETS = {"postings": 30, "board": 30, "queue": 2000}  # p95 ms; the approval that queues 5,000 messages
@@ -346,7 +347,7 @@ def main():
     url = args.database_url
     OUT.mkdir(exist_ok=True)
     if args.fresh:
-        gn.remove_sqlite(url)
+        remove_sqlite(url)
     began = time.perf_counter()
     made = gn.generate(url)
     generated_in = time.perf_counter() - began

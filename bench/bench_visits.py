@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import generate_visits as gv  # noqa: E402
 from bench.bench_visitors import explain  # noqa: E402
+from bench.loading import remove_sqlite  # noqa: E402
 from bench.run import WRK, hidden, load, login, start, stop, wrk_load  # noqa: E402
 
 TARGETS = {"lists": 30, "companies": 30, "company": 30, "managers": 30, "surveys": 1000}  # p95 ms
@@ -243,7 +244,7 @@ def main():
     url = args.database_url
     OUT.mkdir(exist_ok=True)
     if args.fresh:
-        gv.remove_sqlite(url)
+        remove_sqlite(url)
     began = time.perf_counter()
     made = gv.generate(url)
     generated_in = time.perf_counter() - began

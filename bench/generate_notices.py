@@ -27,14 +27,12 @@ boards hold 4 sheets each now: the postings of notices still valid beyond that w
 earlier, the board being full; and 3 postings are still up after their notice expired and 2 after
 their notice was replaced (the take-down list and the home-page flag have something to show).
 Audit entries of every step are derived from the rows by `INSERT … SELECT`. Past text messages
-are not put in the outbox. Rows go in through the driver's executemany (bench/generate_visitors.bulk).
+are not put in the outbox. Rows go in through the driver's executemany (bench/loading.bulk).
 
     .venv/bin/python bench/generate_notices.py [--fresh] [--database-url URL]
 """
-import argparse
 import random
 import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -45,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.generate import PASSWORD, insert  # noqa: E402
 from bench.generate_visitors import at, mobile, person_name  # noqa: E402
-from bench.loading import bulk, last_ids, load_once, move_sequences, remove_sqlite, sqlite_path  # noqa: E402
+from bench.loading import bulk, last_ids, load_once, main, move_sequences  # noqa: E402
 from frontdesk.auth.models import User, UserRole  # noqa: E402
 from frontdesk.auth.services import hash_password  # noqa: E402
 from frontdesk.core import clock  # noqa: E402
@@ -566,22 +564,5 @@ WHERE p.site_id = :site AND p.taken_down_at IS NOT NULL""",
 )
 
 
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=f"sqlite:///{ROOT / 'bench' / 'out' / 'notices.db'}")
-    parser.add_argument("--fresh", action="store_true", help="delete the SQLite file first")
-    args = parser.parse_args()
-    path = sqlite_path(args.database_url)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if args.fresh:
-            remove_sqlite(args.database_url)
-    started = time.perf_counter()
-    figures = generate(args.database_url)
-    print(f"generated in {time.perf_counter() - started:.1f} s: {figures}")
-
-
 if __name__ == "__main__":
-    main()
+    main(__doc__.splitlines()[0], generate, f"sqlite:///{ROOT / 'bench' / 'out' / 'notices.db'}")

@@ -29,15 +29,13 @@ questions are worded anew), seven answers each, scores that vary by dimension, c
 (repairs improve over the years), 5% not applicable. The park's companies also called the desk
 directly: 12,000 more work orders (closed but for the last days'), without their timelines. 60
 case studies. Audit entries of the steps are derived from the rows by `INSERT … SELECT`. Rows go
-in through the driver's executemany (bench/generate_visitors.bulk).
+in through the driver's executemany (bench/loading.bulk).
 
     .venv/bin/python bench/generate_visits.py [--fresh] [--database-url URL]
 """
-import argparse
 import bisect
 import random
 import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -49,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 from bench.generate import PASSWORD, insert  # noqa: E402
 from bench.generate_visitors import at, mobile, person_name  # noqa: E402
 from bench.generate_workorders import deadlines, limits_of  # noqa: E402
-from bench.loading import bulk, last_ids, load_once, move_sequences, remove_sqlite, sqlite_path  # noqa: E402
+from bench.loading import bulk, last_ids, load_once, main, move_sequences  # noqa: E402
 from frontdesk.auth.models import User, UserRole  # noqa: E402
 from frontdesk.auth.services import hash_password  # noqa: E402
 from frontdesk.core import clock  # noqa: E402
@@ -651,21 +649,5 @@ WHERE r.site_id = :site""",
 )
 
 
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=f"sqlite:///{ROOT / 'bench' / 'out' / 'visits.db'}")
-    parser.add_argument("--fresh", action="store_true", help="delete the SQLite file first")
-    args = parser.parse_args()
-    path = sqlite_path(args.database_url)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if args.fresh:
-            remove_sqlite(args.database_url)
-    started = time.perf_counter()
-    figures = generate(args.database_url)
-    print(f"generated in {time.perf_counter() - started:.1f} s: {figures}")
-
-
 if __name__ == "__main__":
-    main()
+    main(__doc__.splitlines()[0], generate, f"sqlite:///{ROOT / 'bench' / 'out' / 'visits.db'}")

@@ -18,7 +18,7 @@ Each order has its timeline (3 events for an enquiry answered on the call, up to
 repair; about 590,000 in all) and one audit entry per event, derived from the events by
 `INSERT … SELECT`. Of the last 30 days' orders, those completed in the last working days
 still wait for their callback. Paid services (quotes and their one-off charges) are
-not generated. Rows go in through the driver's executemany (bench/generate_visitors.bulk).
+not generated. Rows go in through the driver's executemany (bench/loading.bulk).
 
 `refresh_today` then sets the open work as it is on a working day: the orders earlier runs left
 open are cancelled (bench housekeeping: no events, no audit), and 300 open orders logged over the

@@ -1,7 +1,9 @@
 """What every bench generator does around its own rows: an app on the benchmark's database, the
 schema migrated, one bulk load that happens once per site, rows inserted through the driver, ids
 continued from what is there, and a SQLite file removed for a fresh start."""
+import argparse
 import json
+import time
 from datetime import timezone
 from pathlib import Path
 
@@ -115,3 +117,20 @@ def remove_sqlite(url: str):
     if path is not None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def main(description: str, generate, default_url: str):
+    """A generator's command line: --database-url (default `default_url`) and --fresh (delete the
+    SQLite file first); prints how long it took and what it made."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--database-url", default=default_url)
+    parser.add_argument("--fresh", action="store_true", help="delete the SQLite file first")
+    args = parser.parse_args()
+    path = sqlite_path(args.database_url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if args.fresh:
+            remove_sqlite(args.database_url)
+    started = time.perf_counter()
+    figures = generate(args.database_url)
+    print(f"generated in {time.perf_counter() - started:.1f} s: {figures}")
